@@ -1,0 +1,373 @@
+//! [`WorkflowHandle`]: a typed handle to one workflow execution.
+
+use super::{Client, ClientError};
+use crate::converter::{Failure, Payload, PayloadError, from_payloads};
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::time::SystemTime;
+use temporalio_common::protos::temporal::api::{
+    common::v1::WorkflowExecution,
+    enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus},
+    history::v1::{History, history_event::Attributes},
+    workflowservice::v1::{
+        DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse, GetWorkflowExecutionHistoryRequest,
+        RequestCancelWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
+    },
+};
+
+/// Why a workflow produced no result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkflowExecutionError {
+    /// The workflow failed; the failure chain says why (an activity failure, an application
+    /// error raised by workflow code, ...).
+    #[error("workflow `{workflow_id}` failed: {failure}")]
+    Failed {
+        /// The workflow id.
+        workflow_id: String,
+        /// The failure chain.
+        failure: Failure,
+    },
+    /// The workflow was cancelled.
+    #[error("workflow `{workflow_id}` was cancelled")]
+    Cancelled {
+        /// The workflow id.
+        workflow_id: String,
+        /// Details recorded with the cancellation.
+        details: Vec<Payload>,
+    },
+    /// The workflow was terminated.
+    #[error("workflow `{workflow_id}` was terminated: {reason}")]
+    Terminated {
+        /// The workflow id.
+        workflow_id: String,
+        /// The reason given.
+        reason: String,
+    },
+    /// The workflow timed out.
+    #[error("workflow `{workflow_id}` timed out")]
+    TimedOut {
+        /// The workflow id.
+        workflow_id: String,
+    },
+    /// The workflow completed, but its result does not decode as the expected type.
+    #[error("workflow `{workflow_id}` completed with a result that cannot be decoded: {source}")]
+    Decode {
+        /// The workflow id.
+        workflow_id: String,
+        /// The decoding error.
+        source: PayloadError,
+    },
+    /// Talking to the server failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl WorkflowExecutionError {
+    /// The failure chain, for a failed workflow.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Self::Failed { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// A workflow execution's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowStatus {
+    /// Running.
+    Running,
+    /// Completed with a result.
+    Completed,
+    /// Failed.
+    Failed,
+    /// Cancelled.
+    Cancelled,
+    /// Terminated.
+    Terminated,
+    /// Continued as a new run.
+    ContinuedAsNew,
+    /// Timed out.
+    TimedOut,
+    /// Paused.
+    Paused,
+    /// Unknown to this SDK version.
+    Unspecified,
+}
+
+impl WorkflowStatus {
+    fn from_proto(v: i32) -> Self {
+        use WorkflowExecutionStatus as S;
+        match S::try_from(v) {
+            Ok(S::Running) => Self::Running,
+            Ok(S::Completed) => Self::Completed,
+            Ok(S::Failed) => Self::Failed,
+            Ok(S::Canceled) => Self::Cancelled,
+            Ok(S::Terminated) => Self::Terminated,
+            Ok(S::ContinuedAsNew) => Self::ContinuedAsNew,
+            Ok(S::TimedOut) => Self::TimedOut,
+            Ok(S::Paused) => Self::Paused,
+            _ => Self::Unspecified,
+        }
+    }
+}
+
+/// What `describe` reports.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WorkflowDescription {
+    /// The workflow id.
+    pub workflow_id: String,
+    /// The run described.
+    pub run_id: String,
+    /// The workflow type.
+    pub workflow_type: String,
+    /// The status.
+    pub status: WorkflowStatus,
+    /// The task queue.
+    pub task_queue: String,
+    /// When the run started.
+    pub start_time: Option<SystemTime>,
+    /// When the run closed.
+    pub close_time: Option<SystemTime>,
+    /// Number of events in the history.
+    pub history_length: i64,
+    /// The full server response.
+    pub raw: DescribeWorkflowExecutionResponse,
+}
+
+/// A typed handle to a workflow execution: result, describe, cancel, terminate, history.
+pub struct WorkflowHandle<O> {
+    client: Client,
+    workflow_id: String,
+    run_id: Option<String>,
+    _out: PhantomData<fn() -> O>,
+}
+
+impl<O> Clone for WorkflowHandle<O> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            workflow_id: self.workflow_id.clone(),
+            run_id: self.run_id.clone(),
+            _out: PhantomData,
+        }
+    }
+}
+
+impl<O> std::fmt::Debug for WorkflowHandle<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkflowHandle")
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .finish()
+    }
+}
+
+impl<O> WorkflowHandle<O> {
+    pub(crate) fn new(client: Client, workflow_id: String, run_id: Option<String>) -> Self {
+        Self {
+            client,
+            workflow_id,
+            run_id,
+            _out: PhantomData,
+        }
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.workflow_id
+    }
+
+    /// The run this handle was created for (`None`: the latest run).
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    fn execution(&self, run_id: Option<&str>) -> Option<WorkflowExecution> {
+        Some(WorkflowExecution {
+            workflow_id: self.workflow_id.clone(),
+            run_id: run_id.unwrap_or_default().to_string(),
+        })
+    }
+
+    /// Waits for the workflow to close and returns its result, following continue-as-new,
+    /// retries and cron runs to the last one.
+    pub async fn get_result(&self) -> Result<O, WorkflowExecutionError>
+    where
+        O: DeserializeOwned,
+    {
+        let mut run_id = self.run_id.clone();
+        let mut page_token = Vec::new();
+        loop {
+            let request = GetWorkflowExecutionHistoryRequest {
+                namespace: self.client.namespace.clone(),
+                execution: self.execution(run_id.as_deref()),
+                next_page_token: std::mem::take(&mut page_token),
+                wait_new_event: true,
+                history_event_filter_type: HistoryEventFilterType::CloseEvent as i32,
+                skip_archival: true,
+                ..Default::default()
+            };
+            let response = self
+                .client
+                .connection
+                .workflow_service()
+                .get_workflow_execution_history(tonic::Request::new(request))
+                .await
+                .map_err(|s| ClientError::rpc("GetWorkflowExecutionHistory", s))?
+                .into_inner();
+            let close = response.history.and_then(|h| h.events.into_iter().last());
+            let Some(attributes) = close.and_then(|e| e.attributes) else {
+                // The long poll timed out before the workflow closed: poll again.
+                page_token = response.next_page_token;
+                continue;
+            };
+            let workflow_id = self.workflow_id.clone();
+            let follow = |next: &str| (!next.is_empty()).then(|| next.to_string());
+            match attributes {
+                Attributes::WorkflowExecutionCompletedEventAttributes(a) => {
+                    if let Some(next) = follow(&a.new_execution_run_id) {
+                        run_id = Some(next);
+                        continue;
+                    }
+                    let payloads = a.result.map(|p| p.payloads).unwrap_or_default();
+                    return from_payloads(&payloads)
+                        .map_err(|source| WorkflowExecutionError::Decode { workflow_id, source });
+                }
+                Attributes::WorkflowExecutionFailedEventAttributes(a) => {
+                    if let Some(next) = follow(&a.new_execution_run_id) {
+                        run_id = Some(next);
+                        continue;
+                    }
+                    let failure = a
+                        .failure
+                        .as_ref()
+                        .map(Failure::from_proto)
+                        .unwrap_or_else(|| Failure::application("", "", false));
+                    return Err(WorkflowExecutionError::Failed { workflow_id, failure });
+                }
+                Attributes::WorkflowExecutionContinuedAsNewEventAttributes(a) => {
+                    run_id = Some(a.new_execution_run_id);
+                }
+                Attributes::WorkflowExecutionTimedOutEventAttributes(a) => {
+                    if let Some(next) = follow(&a.new_execution_run_id) {
+                        run_id = Some(next);
+                        continue;
+                    }
+                    return Err(WorkflowExecutionError::TimedOut { workflow_id });
+                }
+                Attributes::WorkflowExecutionCanceledEventAttributes(a) => {
+                    return Err(WorkflowExecutionError::Cancelled {
+                        workflow_id,
+                        details: a.details.map(|d| d.payloads).unwrap_or_default(),
+                    });
+                }
+                Attributes::WorkflowExecutionTerminatedEventAttributes(a) => {
+                    return Err(WorkflowExecutionError::Terminated {
+                        workflow_id,
+                        reason: a.reason,
+                    });
+                }
+                other => {
+                    return Err(ClientError::InvalidOptions(format!(
+                        "unexpected close event for workflow `{workflow_id}`: {other:?}"
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
+
+    /// Describes the run.
+    pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
+        let raw = self
+            .client
+            .connection
+            .workflow_service()
+            .describe_workflow_execution(tonic::Request::new(DescribeWorkflowExecutionRequest {
+                namespace: self.client.namespace.clone(),
+                execution: self.execution(self.run_id.as_deref()),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("DescribeWorkflowExecution", s))?
+            .into_inner();
+        let info = raw.workflow_execution_info.clone().unwrap_or_default();
+        let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
+        Ok(WorkflowDescription {
+            workflow_id: self.workflow_id.clone(),
+            run_id: info.execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
+            workflow_type: info.r#type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            status: WorkflowStatus::from_proto(info.status),
+            task_queue: info.task_queue.clone(),
+            start_time: time(info.start_time),
+            close_time: time(info.close_time),
+            history_length: info.history_length,
+            raw,
+        })
+    }
+
+    /// Requests cancellation: the workflow sees it at its next await and decides how to end.
+    pub async fn cancel(&self, reason: &str) -> Result<(), ClientError> {
+        self.client
+            .connection
+            .workflow_service()
+            .request_cancel_workflow_execution(tonic::Request::new(RequestCancelWorkflowExecutionRequest {
+                namespace: self.client.namespace.clone(),
+                workflow_execution: self.execution(self.run_id.as_deref()),
+                identity: self.client.identity.clone(),
+                request_id: uuid::Uuid::new_v4().to_string(),
+                reason: reason.to_string(),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("RequestCancelWorkflowExecution", s))?;
+        Ok(())
+    }
+
+    /// Terminates the workflow at once; its code gets no say.
+    pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
+        self.client
+            .connection
+            .workflow_service()
+            .terminate_workflow_execution(tonic::Request::new(TerminateWorkflowExecutionRequest {
+                namespace: self.client.namespace.clone(),
+                workflow_execution: self.execution(self.run_id.as_deref()),
+                reason: reason.to_string(),
+                identity: self.client.identity.clone(),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("TerminateWorkflowExecution", s))?;
+        Ok(())
+    }
+
+    /// Fetches the run's whole history, every page.
+    pub async fn fetch_history(&self) -> Result<History, ClientError> {
+        let mut events = Vec::new();
+        let mut page_token = Vec::new();
+        loop {
+            let response = self
+                .client
+                .connection
+                .workflow_service()
+                .get_workflow_execution_history(tonic::Request::new(GetWorkflowExecutionHistoryRequest {
+                    namespace: self.client.namespace.clone(),
+                    execution: self.execution(self.run_id.as_deref()),
+                    next_page_token: std::mem::take(&mut page_token),
+                    skip_archival: true,
+                    ..Default::default()
+                }))
+                .await
+                .map_err(|s| ClientError::rpc("GetWorkflowExecutionHistory", s))?
+                .into_inner();
+            events.extend(response.history.map(|h| h.events).unwrap_or_default());
+            if response.next_page_token.is_empty() {
+                return Ok(History { events });
+            }
+            page_token = response.next_page_token;
+        }
+    }
+}

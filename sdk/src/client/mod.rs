@@ -1,0 +1,292 @@
+//! The client: connect to Temporal, start workflows, and follow them through typed handles.
+//!
+//! ```no_run
+//! use ironflow::client::{Client, ConnectOptions, StartWorkflowOptions};
+//! # use ironflow::{Workflow, WorkflowContext, WorkflowResult};
+//! # struct Hello;
+//! # impl Workflow for Hello {
+//! #     type Input = String; type Output = String; const NAME: &'static str = "Hello";
+//! #     async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) }
+//! # }
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::connect(ConnectOptions::new("localhost:7233")).await?;
+//! let handle = client
+//!     .start_workflow::<Hello>("world".into(), StartWorkflowOptions::new("hello-1", "my-queue"))
+//!     .await?;
+//! let greeting: String = handle.get_result().await?;
+//! # Ok(()) }
+//! ```
+
+mod connect;
+mod handle;
+mod options;
+
+pub use connect::{ConnectOptions, TlsConfig};
+pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
+pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
+
+use crate::Workflow;
+use crate::converter::{PayloadError, to_payload};
+use serde::Serialize;
+use temporalio_client::{Connection, ConnectionOptions, TlsOptions};
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowType},
+    taskqueue::v1::TaskQueue,
+    workflowservice::v1::StartWorkflowExecutionRequest,
+};
+use tonic::Code;
+
+/// What went wrong talking to the server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The address is not a valid `host:port` or URL.
+    #[error("invalid Temporal address `{address}`: {message}")]
+    InvalidAddress {
+        /// The address given.
+        address: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The server could not be reached.
+    #[error("cannot connect to Temporal at {address}: {message}")]
+    Connect {
+        /// The address tried.
+        address: String,
+        /// The transport's message.
+        message: String,
+    },
+    /// A workflow with this id is already running.
+    #[error("workflow `{workflow_id}` is already running (start rejected by the id conflict policy): {message}")]
+    AlreadyStarted {
+        /// The workflow id.
+        workflow_id: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The workflow (or namespace) does not exist.
+    #[error("{operation}: not found: {message}")]
+    NotFound {
+        /// The call.
+        operation: &'static str,
+        /// The server's message.
+        message: String,
+    },
+    /// Any other RPC failure.
+    #[error("{operation} failed ({code:?}): {message}")]
+    Rpc {
+        /// The call.
+        operation: &'static str,
+        /// The gRPC status code.
+        code: Code,
+        /// The server's message.
+        message: String,
+    },
+    /// A value could not be encoded.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// The options are inconsistent.
+    #[error("invalid options: {0}")]
+    InvalidOptions(String),
+}
+
+impl ClientError {
+    pub(crate) fn rpc(operation: &'static str, status: tonic::Status) -> Self {
+        match status.code() {
+            Code::NotFound => ClientError::NotFound {
+                operation,
+                message: status.message().to_string(),
+            },
+            code => ClientError::Rpc {
+                operation,
+                code,
+                message: status.message().to_string(),
+            },
+        }
+    }
+}
+
+/// A connection to a Temporal namespace. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct Client {
+    connection: Connection,
+    namespace: String,
+    identity: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Connects, checking that the server answers.
+    pub async fn connect(options: impl Into<ConnectOptions>) -> Result<Self, ClientError> {
+        let o = options.into();
+        let url = o.url()?;
+        let identity = o.identity.clone().unwrap_or_else(connect::default_identity);
+        let tls = o.tls.as_ref().map(|t| {
+            let client_tls = match (&t.client_cert, &t.client_private_key) {
+                (Some(cert), Some(key)) => Some(
+                    temporalio_client::ClientTlsOptions::builder()
+                        .client_cert(cert.clone())
+                        .client_private_key(key.clone())
+                        .build(),
+                ),
+                _ => None,
+            };
+            TlsOptions::builder()
+                .maybe_server_root_ca_cert(t.server_root_ca_cert.clone())
+                .maybe_domain(t.domain.clone())
+                .maybe_client_tls_options(client_tls)
+                .build()
+        });
+        if let Some(t) = &o.tls
+            && t.client_cert.is_some() != t.client_private_key.is_some()
+        {
+            return Err(ClientError::InvalidOptions(
+                "mTLS needs both a client certificate and its private key".into(),
+            ));
+        }
+        let opts = ConnectionOptions::new(url)
+            .identity(identity.clone())
+            .maybe_tls_options(tls)
+            .maybe_api_key(o.api_key.clone())
+            .maybe_headers((!o.headers.is_empty()).then(|| o.headers.clone()))
+            .connect_timeout(o.connect_timeout)
+            .client_name("ironflow".to_string())
+            .client_version(env!("CARGO_PKG_VERSION").to_string())
+            .build();
+        let connection = Connection::connect(opts).await.map_err(|e| ClientError::Connect {
+            address: o.address.clone(),
+            message: error_chain(&e),
+        })?;
+        Ok(Self {
+            connection,
+            namespace: o.namespace,
+            identity,
+        })
+    }
+
+    /// The namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The identity recorded for this client.
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Starts a workflow of type `W`.
+    pub async fn start_workflow<W: Workflow>(
+        &self,
+        input: W::Input,
+        options: StartWorkflowOptions,
+    ) -> Result<WorkflowHandle<W::Output>, ClientError> {
+        self.start_workflow_by_name(W::NAME, &input, options).await
+    }
+
+    /// Starts a workflow by type name, for workflows written in another SDK; `O` is the result
+    /// type [`WorkflowHandle::get_result`] decodes.
+    pub async fn start_workflow_by_name<I: Serialize + ?Sized, O>(
+        &self,
+        workflow_type: &str,
+        input: &I,
+        options: StartWorkflowOptions,
+    ) -> Result<WorkflowHandle<O>, ClientError> {
+        let request = self.start_request(workflow_type, input, &options)?;
+        let workflow_id = request.workflow_id.clone();
+        let response = self
+            .connection
+            .workflow_service()
+            .start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|status| match status.code() {
+                Code::AlreadyExists => ClientError::AlreadyStarted {
+                    workflow_id: workflow_id.clone(),
+                    message: status.message().to_string(),
+                },
+                _ => ClientError::rpc("StartWorkflowExecution", status),
+            })?
+            .into_inner();
+        Ok(WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)))
+    }
+
+    /// Starts a workflow and waits for its result.
+    pub async fn execute_workflow<W: Workflow>(
+        &self,
+        input: W::Input,
+        options: StartWorkflowOptions,
+    ) -> Result<W::Output, WorkflowExecutionError> {
+        self.start_workflow::<W>(input, options).await?.get_result().await
+    }
+
+    /// A handle to an existing workflow: its latest run when `run_id` is `None`.
+    pub fn workflow_handle<O>(&self, workflow_id: impl Into<String>, run_id: Option<String>) -> WorkflowHandle<O> {
+        WorkflowHandle::new(self.clone(), workflow_id.into(), run_id)
+    }
+
+    fn start_request<I: Serialize + ?Sized>(
+        &self,
+        workflow_type: &str,
+        input: &I,
+        o: &StartWorkflowOptions,
+    ) -> Result<StartWorkflowExecutionRequest, ClientError> {
+        if o.workflow_id.is_empty() || o.task_queue.is_empty() {
+            return Err(ClientError::InvalidOptions(
+                "a workflow id and a task queue are required to start a workflow".into(),
+            ));
+        }
+        if let Some(p) = &o.retry_policy {
+            p.validate().map_err(|e| ClientError::InvalidOptions(e.to_string()))?;
+        }
+        let dur = |d: Option<std::time::Duration>| d.and_then(|d| d.try_into().ok());
+        Ok(StartWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_id: o.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: workflow_type.to_string(),
+            }),
+            task_queue: Some(TaskQueue {
+                name: o.task_queue.clone(),
+                ..Default::default()
+            }),
+            input: Some(Payloads {
+                payloads: vec![to_payload(input)?],
+            }),
+            workflow_execution_timeout: dur(o.execution_timeout),
+            workflow_run_timeout: dur(o.run_timeout),
+            workflow_task_timeout: dur(o.task_timeout),
+            identity: self.identity.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            workflow_id_reuse_policy: o.id_reuse_policy.to_proto() as i32,
+            workflow_id_conflict_policy: o.id_conflict_policy.to_proto() as i32,
+            retry_policy: o.retry_policy.as_ref().map(crate::RetryPolicy::to_proto),
+            ..Default::default()
+        })
+    }
+}
+
+/// An error with its sources, on one line.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        cur = s.source();
+    }
+    text
+}

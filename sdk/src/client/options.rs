@@ -1,0 +1,129 @@
+//! Options for starting a workflow.
+
+use crate::RetryPolicy;
+use std::time::Duration;
+use temporalio_common::protos::temporal::api::enums::v1 as enums;
+
+/// What the server does when a *closed* workflow with the same id exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdReusePolicy {
+    /// Start a new run whatever the old one's outcome (the server's default).
+    #[default]
+    AllowDuplicate,
+    /// Start only if the previous run did not complete successfully.
+    AllowDuplicateFailedOnly,
+    /// Never reuse the id.
+    RejectDuplicate,
+    /// Terminate a running workflow with the id and start a new one.
+    TerminateIfRunning,
+}
+
+impl IdReusePolicy {
+    #[allow(deprecated)] // still the way to ask for it through the start request
+    pub(crate) fn to_proto(self) -> enums::WorkflowIdReusePolicy {
+        match self {
+            Self::AllowDuplicate => enums::WorkflowIdReusePolicy::AllowDuplicate,
+            Self::AllowDuplicateFailedOnly => enums::WorkflowIdReusePolicy::AllowDuplicateFailedOnly,
+            Self::RejectDuplicate => enums::WorkflowIdReusePolicy::RejectDuplicate,
+            Self::TerminateIfRunning => enums::WorkflowIdReusePolicy::TerminateIfRunning,
+        }
+    }
+}
+
+/// What the server does when a *running* workflow with the same id exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdConflictPolicy {
+    /// Reject the start (the server's default).
+    #[default]
+    Fail,
+    /// Return the running workflow instead of starting one.
+    UseExisting,
+    /// Terminate the running workflow and start a new one.
+    TerminateExisting,
+}
+
+impl IdConflictPolicy {
+    pub(crate) fn to_proto(self) -> enums::WorkflowIdConflictPolicy {
+        match self {
+            Self::Fail => enums::WorkflowIdConflictPolicy::Fail,
+            Self::UseExisting => enums::WorkflowIdConflictPolicy::UseExisting,
+            Self::TerminateExisting => enums::WorkflowIdConflictPolicy::TerminateExisting,
+        }
+    }
+}
+
+/// How to start a workflow.
+///
+/// ```
+/// use ironflow::client::{IdReusePolicy, StartWorkflowOptions};
+/// use std::time::Duration;
+/// let o = StartWorkflowOptions::new("order-42", "orders")
+///     .execution_timeout(Duration::from_secs(3600))
+///     .id_reuse_policy(IdReusePolicy::RejectDuplicate);
+/// assert_eq!(o.workflow_id, "order-42");
+/// ```
+#[derive(Debug, Clone)]
+pub struct StartWorkflowOptions {
+    /// The workflow id (your business key).
+    pub workflow_id: String,
+    /// The task queue a worker hosting the workflow polls.
+    pub task_queue: String,
+    /// Reuse of the id of a closed workflow.
+    pub id_reuse_policy: IdReusePolicy,
+    /// Conflict with a running workflow of the same id.
+    pub id_conflict_policy: IdConflictPolicy,
+    /// Timeout across all runs (continue-as-new and retries included).
+    pub execution_timeout: Option<Duration>,
+    /// Timeout of one run.
+    pub run_timeout: Option<Duration>,
+    /// Timeout of one workflow task (default 10 s on the server).
+    pub task_timeout: Option<Duration>,
+    /// Retry policy of the whole workflow (rarely wanted).
+    pub retry_policy: Option<RetryPolicy>,
+}
+
+impl StartWorkflowOptions {
+    /// Options with an id and a task queue, everything else left to the server.
+    pub fn new(workflow_id: impl Into<String>, task_queue: impl Into<String>) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            task_queue: task_queue.into(),
+            id_reuse_policy: IdReusePolicy::default(),
+            id_conflict_policy: IdConflictPolicy::default(),
+            execution_timeout: None,
+            run_timeout: None,
+            task_timeout: None,
+            retry_policy: None,
+        }
+    }
+    /// Sets the id reuse policy.
+    pub fn id_reuse_policy(mut self, p: IdReusePolicy) -> Self {
+        self.id_reuse_policy = p;
+        self
+    }
+    /// Sets the id conflict policy.
+    pub fn id_conflict_policy(mut self, p: IdConflictPolicy) -> Self {
+        self.id_conflict_policy = p;
+        self
+    }
+    /// Sets the execution timeout.
+    pub fn execution_timeout(mut self, d: Duration) -> Self {
+        self.execution_timeout = Some(d);
+        self
+    }
+    /// Sets the run timeout.
+    pub fn run_timeout(mut self, d: Duration) -> Self {
+        self.run_timeout = Some(d);
+        self
+    }
+    /// Sets the workflow task timeout.
+    pub fn task_timeout(mut self, d: Duration) -> Self {
+        self.task_timeout = Some(d);
+        self
+    }
+    /// Sets the workflow retry policy.
+    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
+        self.retry_policy = Some(p);
+        self
+    }
+}

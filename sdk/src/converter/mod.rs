@@ -1,0 +1,192 @@
+//! Payload conversion: how Rust values cross every boundary to and from Temporal.
+//!
+//! Ironflow speaks the standard Temporal encodings, so payloads written by Ironflow are read
+//! by the Go, Java, Python and TypeScript SDKs, by the `temporal` CLI and by the Web UI:
+//!
+//! | encoding       | written for                    | read as                          |
+//! |----------------|--------------------------------|----------------------------------|
+//! | `json/plain`   | every serde value              | the serde type                   |
+//! | `binary/null`  | never (Ironflow writes `null`) | `()`/`Option::None`/JSON `null`  |
+//! | `binary/plain` | never                          | types that accept bytes/strings  |
+//!
+//! Several payloads (a workflow started by another SDK with several arguments) decode as a JSON
+//! array, so a Rust tuple or `Vec` receives them; zero payloads decode as JSON `null`, so `()`
+//! and `Option<T>` receive them.
+//!
+//! ```
+//! use ironflow::converter::{from_payloads, to_payload};
+//! let payload = to_payload(&("hello", 3)).unwrap();
+//! assert_eq!(payload.metadata["encoding"], b"json/plain");
+//! let back: (String, u32) = from_payloads(&[payload]).unwrap();
+//! assert_eq!(back, ("hello".to_string(), 3));
+//! ```
+
+mod failure;
+
+pub use failure::{Failure, FailureKind, RetryState, TimeoutType};
+
+use serde::{Serialize, de::DeserializeOwned};
+pub use temporalio_common::protos::temporal::api::common::v1::{Payload, Payloads};
+
+/// Metadata key that names a payload's encoding.
+pub const ENCODING_KEY: &str = "encoding";
+/// The JSON encoding every Temporal SDK reads.
+pub const JSON_PLAIN: &[u8] = b"json/plain";
+/// The encoding other SDKs use for `None`/`null`.
+pub const BINARY_NULL: &[u8] = b"binary/null";
+/// Raw bytes.
+pub const BINARY_PLAIN: &[u8] = b"binary/plain";
+
+/// A value could not be turned into a payload or back.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PayloadError {
+    /// The payload's bytes do not fit the Rust type expected.
+    #[error("cannot decode {encoding} payload as `{target}`: {message}")]
+    Decode {
+        /// The payload's `encoding` metadata.
+        encoding: String,
+        /// The Rust type that was expected.
+        target: &'static str,
+        /// What serde reported (line and column for JSON).
+        message: String,
+    },
+    /// The payload names an encoding Ironflow cannot read.
+    #[error("cannot decode payload as `{target}`: unsupported encoding `{encoding}`")]
+    UnsupportedEncoding {
+        /// The payload's `encoding` metadata.
+        encoding: String,
+        /// The Rust type that was expected.
+        target: &'static str,
+    },
+    /// A Rust value could not be serialized.
+    #[error("cannot encode `{source_type}` as JSON: {message}")]
+    Encode {
+        /// The Rust type being serialized.
+        source_type: &'static str,
+        /// What serde reported.
+        message: String,
+    },
+}
+
+/// Serializes a value as one `json/plain` payload.
+pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
+    let data = serde_json::to_vec(value).map_err(|e| PayloadError::Encode {
+        source_type: std::any::type_name::<T>(),
+        message: e.to_string(),
+    })?;
+    Ok(json_payload(data))
+}
+
+/// Wraps bytes that already hold JSON as a `json/plain` payload.
+pub fn json_payload(data: Vec<u8>) -> Payload {
+    Payload {
+        metadata: [(ENCODING_KEY.to_string(), JSON_PLAIN.to_vec())].into(),
+        data,
+        ..Default::default()
+    }
+}
+
+/// Serializes a value as a list holding one payload (the shape of workflow and activity inputs).
+pub fn to_payloads<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Payload>, PayloadError> {
+    Ok(vec![to_payload(value)?])
+}
+
+/// The `encoding` metadata of a payload, as text (`"<none>"` when absent).
+pub fn encoding_of(payload: &Payload) -> String {
+    payload
+        .metadata
+        .get(ENCODING_KEY)
+        .map(|e| String::from_utf8_lossy(e).into_owned())
+        .unwrap_or_else(|| "<none>".to_string())
+}
+
+/// Decodes one payload into `T`.
+pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, PayloadError> {
+    let target = std::any::type_name::<T>();
+    let encoding = payload.metadata.get(ENCODING_KEY).map(Vec::as_slice);
+    let decode_err = |message: String| PayloadError::Decode {
+        encoding: encoding_of(payload),
+        target,
+        message,
+    };
+    match encoding {
+        Some(JSON_PLAIN) => serde_json::from_slice(&payload.data).map_err(|e| decode_err(e.to_string())),
+        Some(BINARY_NULL) => serde_json::from_value(serde_json::Value::Null).map_err(|e| decode_err(e.to_string())),
+        Some(BINARY_PLAIN) => {
+            let de = serde::de::value::BytesDeserializer::<serde_json::Error>::new(&payload.data);
+            T::deserialize(de).map_err(|e| decode_err(e.to_string()))
+        }
+        _ => Err(PayloadError::UnsupportedEncoding {
+            encoding: encoding_of(payload),
+            target,
+        }),
+    }
+}
+
+/// Decodes a list of payloads into one `T`: none is JSON `null`, one is itself, several are a
+/// JSON array (so a tuple receives several arguments sent by another SDK).
+pub fn from_payloads<T: DeserializeOwned>(payloads: &[Payload]) -> Result<T, PayloadError> {
+    match payloads {
+        [] => serde_json::from_value(serde_json::Value::Null).map_err(|e| PayloadError::Decode {
+            encoding: "<no payload>".to_string(),
+            target: std::any::type_name::<T>(),
+            message: e.to_string(),
+        }),
+        [one] => from_payload(one),
+        many => {
+            let values = many
+                .iter()
+                .map(from_payload::<serde_json::Value>)
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::from_value(serde_json::Value::Array(values)).map_err(|e| PayloadError::Decode {
+                encoding: "json/plain (several payloads)".to_string(),
+                target: std::any::type_name::<T>(),
+                message: e.to_string(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(encoding: &[u8], data: &[u8]) -> Payload {
+        Payload {
+            metadata: [(ENCODING_KEY.to_string(), encoding.to_vec())].into(),
+            data: data.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unit_and_option_accept_no_payload_and_binary_null() {
+        from_payloads::<()>(&[]).unwrap();
+        assert_eq!(from_payloads::<Option<u8>>(&[]).unwrap(), None);
+        assert_eq!(from_payload::<Option<u8>>(&payload(BINARY_NULL, b"")).unwrap(), None);
+    }
+
+    #[test]
+    fn several_payloads_decode_as_a_tuple() {
+        let ps = [to_payload("a").unwrap(), to_payload(&2).unwrap()];
+        assert_eq!(from_payloads::<(String, i32)>(&ps).unwrap(), ("a".into(), 2));
+    }
+
+    #[test]
+    fn malformed_json_names_encoding_type_and_position() {
+        let err = from_payload::<u32>(&payload(JSON_PLAIN, b"\"x\"")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("json/plain") && text.contains("u32") && text.contains("column"), "{text}");
+    }
+
+    #[test]
+    fn unknown_encoding_is_named() {
+        let err = from_payload::<u32>(&payload(b"binary/protobuf", b"")).unwrap_err();
+        assert!(err.to_string().contains("binary/protobuf"), "{err}");
+    }
+
+    #[test]
+    fn binary_plain_reads_as_string() {
+        assert_eq!(from_payload::<String>(&payload(BINARY_PLAIN, b"hi")).unwrap(), "hi");
+    }
+}

@@ -1,0 +1,394 @@
+//! The worker: polls a task queue through Temporal's Core SDK and runs the registered workflows
+//! and activities.
+//!
+//! ```no_run
+//! # use ironflow::{Activity, ActivityContext, Workflow, WorkflowContext, WorkflowResult};
+//! # struct Hello; struct Greet;
+//! # impl Workflow for Hello { type Input = String; type Output = String; const NAME: &'static str = "Hello";
+//! #   async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) } }
+//! # #[async_trait::async_trait]
+//! # impl Activity for Greet { type Input = String; type Output = String; type Error = std::io::Error;
+//! #   fn name(&self) -> &str { "greet" }
+//! #   async fn execute(&self, _c: ActivityContext, n: String) -> Result<String, std::io::Error> { Ok(n) } }
+//! use ironflow::{Worker, client::Client};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = Client::connect("localhost:7233").await?;
+//!     let worker = Worker::builder(&client, "greetings")
+//!         .register_workflow::<Hello>()
+//!         .register_activity(Greet)
+//!         .build()?;
+//!     // Runs until Ctrl-C or SIGTERM, then drains in-flight tasks and returns.
+//!     worker.run_until_signal().await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! `Worker::run` returns a `Send` future, so a worker can also be `tokio::spawn`ed next to other
+//! tasks and stopped with its [`ShutdownHandle`].
+
+mod activity_loop;
+mod workflow_loop;
+
+use crate::Activity;
+use crate::activity::registry::ActivityRegistry;
+use crate::client::Client;
+use crate::executor::registry::WorkflowRegistry;
+use crate::executor::run::RunEnvironment;
+use crate::executor::threads::WorkflowThreads;
+use crate::workflow::Workflow;
+use std::sync::Arc;
+use std::time::Duration;
+use temporalio_common::worker::WorkerTaskTypes;
+use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, WorkerConfig, WorkerVersioningStrategy, init_worker};
+use tokio_util::sync::CancellationToken;
+
+/// What stopped a worker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// The builder's settings are invalid.
+    #[error("invalid worker configuration: {0}")]
+    Config(String),
+    /// Core could not start the worker (for example, the namespace does not exist).
+    #[error("cannot start the worker on task queue `{task_queue}`: {message}")]
+    Start {
+        /// The task queue.
+        task_queue: String,
+        /// Why.
+        message: String,
+    },
+    /// Polling failed for good (the server went away and Core's retries gave up).
+    #[error("the worker on task queue `{task_queue}` stopped: {message}")]
+    Poll {
+        /// The task queue.
+        task_queue: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Stops a running worker gracefully: no new tasks are polled, tasks in flight finish, then
+/// `run` returns. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct ShutdownHandle {
+    token: CancellationToken,
+}
+
+impl ShutdownHandle {
+    /// Starts the graceful shutdown.
+    pub fn shutdown(&self) {
+        self.token.cancel();
+    }
+
+    /// True once shutdown was requested.
+    pub fn is_shutdown_requested(&self) -> bool {
+        self.token.is_cancelled()
+    }
+}
+
+/// Configures a [`Worker`].
+pub struct WorkerBuilder {
+    client: Client,
+    task_queue: String,
+    workflows: WorkflowRegistry,
+    activities: ActivityRegistry,
+    max_cached_workflows: usize,
+    max_concurrent_workflow_tasks: usize,
+    max_concurrent_activities: usize,
+    max_concurrent_local_activities: usize,
+    identity: Option<String>,
+    build_id: Option<String>,
+    graceful_shutdown_period: Option<Duration>,
+    workflow_threads: usize,
+}
+
+impl WorkerBuilder {
+    /// Registers a workflow type.
+    pub fn register_workflow<W: Workflow>(mut self) -> Self {
+        self.workflows.register::<W>();
+        self
+    }
+
+    /// Registers an activity under its [`Activity::name`].
+    pub fn register_activity<A: Activity>(mut self, activity: A) -> Self {
+        self.activities.register(activity);
+        self
+    }
+
+    /// How many workflow runs stay cached between tasks (default 1000). 0 disables the cache
+    /// (and sticky queues): every task then replays the history from the start.
+    pub fn max_cached_workflows(mut self, n: usize) -> Self {
+        self.max_cached_workflows = n;
+        self
+    }
+
+    /// Maximum workflow tasks processed at once (default 100).
+    pub fn max_concurrent_workflow_tasks(mut self, n: usize) -> Self {
+        self.max_concurrent_workflow_tasks = n;
+        self
+    }
+
+    /// Maximum activities running at once (default 100).
+    pub fn max_concurrent_activities(mut self, n: usize) -> Self {
+        self.max_concurrent_activities = n;
+        self
+    }
+
+    /// Maximum local activities running at once (default 100).
+    pub fn max_concurrent_local_activities(mut self, n: usize) -> Self {
+        self.max_concurrent_local_activities = n;
+        self
+    }
+
+    /// Identity shown in history for this worker (default: the client's).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Build id reported to the server (default: the crate version).
+    pub fn build_id(mut self, build_id: impl Into<String>) -> Self {
+        self.build_id = Some(build_id.into());
+        self
+    }
+
+    /// After shutdown starts, activities still running after this period are cancelled
+    /// (default: wait for them however long they take).
+    pub fn graceful_shutdown_period(mut self, d: Duration) -> Self {
+        self.graceful_shutdown_period = Some(d);
+        self
+    }
+
+    /// Number of threads running workflow code (default 1; workflow code is cheap and waits on
+    /// the server most of the time).
+    pub fn workflow_threads(mut self, n: usize) -> Self {
+        self.workflow_threads = n;
+        self
+    }
+
+    /// Creates the worker. Must be called inside a tokio runtime.
+    pub fn build(self) -> Result<Worker, WorkerError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(WorkerError::Config(
+                "Worker::build must be called inside a tokio runtime (for example from #[tokio::main])".into(),
+            ));
+        }
+        if self.task_queue.is_empty() {
+            return Err(WorkerError::Config("the task queue is empty".into()));
+        }
+        if self.workflows.is_empty() && self.activities.is_empty() {
+            return Err(WorkerError::Config(format!(
+                "nothing is registered for task queue `{}`: register a workflow or an activity",
+                self.task_queue
+            )));
+        }
+        let positive = |name: &str, v: usize, min: usize| {
+            if v < min {
+                Err(WorkerError::Config(format!("{name} must be at least {min}, got {v}")))
+            } else {
+                Ok(v)
+            }
+        };
+        let wft_min = if self.max_cached_workflows > 0 { 2 } else { 1 };
+        positive("max_concurrent_workflow_tasks", self.max_concurrent_workflow_tasks, wft_min)?;
+        positive("max_concurrent_activities", self.max_concurrent_activities, 1)?;
+        positive("max_concurrent_local_activities", self.max_concurrent_local_activities, 1)?;
+
+        let has_workflows = !self.workflows.is_empty();
+        let has_activities = !self.activities.is_empty();
+        let config = WorkerConfig::builder()
+            .namespace(self.client.namespace().to_string())
+            .task_queue(self.task_queue.clone())
+            .maybe_client_identity_override(self.identity.clone())
+            .max_cached_workflows(self.max_cached_workflows)
+            .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
+            .max_outstanding_activities(self.max_concurrent_activities)
+            .max_outstanding_local_activities(self.max_concurrent_local_activities)
+            .max_outstanding_nexus_tasks(1usize)
+            .maybe_graceful_shutdown_period(self.graceful_shutdown_period)
+            .task_types(WorkerTaskTypes {
+                enable_workflows: has_workflows,
+                enable_local_activities: has_workflows && has_activities,
+                enable_remote_activities: has_activities,
+                enable_nexus: false,
+            })
+            .versioning_strategy(WorkerVersioningStrategy::None {
+                build_id: self
+                    .build_id
+                    .clone()
+                    .unwrap_or_else(|| format!("ironflow-{}", env!("CARGO_PKG_VERSION"))),
+            })
+            .build()
+            .map_err(WorkerError::Config)?;
+        let start_err = |message: String| WorkerError::Start {
+            task_queue: self.task_queue.clone(),
+            message,
+        };
+        let runtime_options = RuntimeOptions::builder().build().map_err(WorkerError::Config)?;
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_err(format!("{e:#}")))?;
+        let core = init_worker(&runtime, config, self.client.connection().clone())
+            .map_err(|e| start_err(format!("{e:#}")))?;
+        Ok(Worker {
+            core: Arc::new(core),
+            _runtime: runtime,
+            task_queue: self.task_queue,
+            namespace: self.client.namespace().to_string(),
+            workflows: Arc::new(self.workflows),
+            activities: Arc::new(self.activities),
+            workflow_threads: self.workflow_threads,
+            shutdown: ShutdownHandle::default(),
+        })
+    }
+}
+
+/// A worker bound to one task queue. Create with [`Worker::builder`], start with
+/// [`Worker::run`].
+pub struct Worker {
+    core: Arc<temporalio_sdk_core::Worker>,
+    _runtime: CoreRuntime,
+    task_queue: String,
+    namespace: String,
+    workflows: Arc<WorkflowRegistry>,
+    activities: Arc<ActivityRegistry>,
+    workflow_threads: usize,
+    shutdown: ShutdownHandle,
+}
+
+impl Worker {
+    /// Starts configuring a worker for `task_queue` that connects through `client`.
+    pub fn builder(client: &Client, task_queue: impl Into<String>) -> WorkerBuilder {
+        WorkerBuilder {
+            client: client.clone(),
+            task_queue: task_queue.into(),
+            workflows: WorkflowRegistry::default(),
+            activities: ActivityRegistry::default(),
+            max_cached_workflows: 1000,
+            max_concurrent_workflow_tasks: 100,
+            max_concurrent_activities: 100,
+            max_concurrent_local_activities: 100,
+            identity: None,
+            build_id: None,
+            graceful_shutdown_period: None,
+            workflow_threads: 1,
+        }
+    }
+
+    /// The task queue this worker polls.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    /// A handle that stops this worker gracefully.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Runs until SIGINT (Ctrl-C) or SIGTERM arrives or the [`ShutdownHandle`] is used, then
+    /// shuts down gracefully.
+    pub async fn run_until_signal(self) -> Result<(), WorkerError> {
+        let handle = self.shutdown_handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown signal received; draining the worker");
+            handle.shutdown();
+        });
+        self.run().await
+    }
+
+    /// Runs until the [`ShutdownHandle`] is used or polling fails for good.
+    ///
+    /// Shutdown follows Core's drain sequence: `initiate_shutdown`, keep polling until both
+    /// pollers report shut down while completing everything in flight, then
+    /// `finalize_shutdown`.
+    pub async fn run(self) -> Result<(), WorkerError> {
+        let Worker {
+            core,
+            _runtime,
+            task_queue,
+            namespace,
+            workflows,
+            activities,
+            workflow_threads,
+            shutdown,
+        } = self;
+        core.validate().await.map_err(|e| WorkerError::Start {
+            task_queue: task_queue.clone(),
+            message: crate::client::error_chain(&e),
+        })?;
+        let poll_err = |message: String| WorkerError::Poll {
+            task_queue: task_queue.clone(),
+            message,
+        };
+
+        let threads = if workflows.is_empty() {
+            None
+        } else {
+            let env = RunEnvironment {
+                namespace,
+                task_queue: task_queue.clone(),
+            };
+            Some(
+                WorkflowThreads::start(workflow_threads, workflows.clone(), env)
+                    .map_err(|e| poll_err(format!("cannot start workflow threads: {e}")))?,
+            )
+        };
+
+        let shutdown_watch = {
+            let core = core.clone();
+            let token = shutdown.token.clone();
+            tokio::spawn(async move {
+                token.cancelled().await;
+                core.initiate_shutdown();
+            })
+        };
+        let wf = async {
+            match threads {
+                Some(t) => workflow_loop::run(core.clone(), t).await,
+                None => Ok(()),
+            }
+        };
+        let act = async {
+            if activities.is_empty() {
+                Ok(())
+            } else {
+                activity_loop::run(core.clone(), activities.clone()).await
+            }
+        };
+        let (wf_result, act_result) = tokio::join!(wf, act);
+        shutdown_watch.abort();
+        if wf_result.is_err() || act_result.is_err() {
+            core.initiate_shutdown();
+        }
+        match Arc::try_unwrap(core) {
+            Ok(core) => core.finalize_shutdown().await,
+            Err(core) => core.shutdown().await,
+        }
+        wf_result.map_err(&poll_err)?;
+        act_result.map_err(&poll_err)?;
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
