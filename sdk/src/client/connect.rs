@@ -72,16 +72,21 @@ impl ConnectOptions {
         let read = |k: &str| -> Result<Option<Vec<u8>>, ClientError> {
             match var(k) {
                 None => Ok(None),
-                Some(path) => std::fs::read(&path).map(Some).map_err(|e| {
-                    ClientError::InvalidOptions(format!("cannot read {k}={path}: {e}"))
-                }),
+                Some(path) => std::fs::read(&path)
+                    .map(Some)
+                    .map_err(|e| ClientError::InvalidOptions(format!("cannot read {k}={path}: {e}"))),
             }
         };
         let cert = read("TEMPORAL_TLS_CLIENT_CERT_PATH")?;
         let key = read("TEMPORAL_TLS_CLIENT_KEY_PATH")?;
         let ca = read("TEMPORAL_TLS_SERVER_CA_CERT_PATH")?;
         let domain = var("TEMPORAL_TLS_SERVER_NAME");
-        if cert.is_some() || key.is_some() || ca.is_some() || domain.is_some() || var("TEMPORAL_TLS").is_some() {
+        if cert.is_some()
+            || key.is_some()
+            || ca.is_some()
+            || domain.is_some()
+            || var("TEMPORAL_TLS").is_some()
+        {
             o.tls = Some(TlsConfig {
                 server_root_ca_cert: ca,
                 domain,

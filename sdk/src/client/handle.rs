@@ -10,8 +10,9 @@ use temporalio_common::protos::temporal::api::{
     enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus},
     history::v1::{History, history_event::Attributes},
     workflowservice::v1::{
-        DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse, GetWorkflowExecutionHistoryRequest,
-        RequestCancelWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
+        DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
+        GetWorkflowExecutionHistoryRequest, RequestCancelWorkflowExecutionRequest,
+        TerminateWorkflowExecutionRequest,
     },
 };
 
@@ -289,7 +290,6 @@ impl<O> WorkflowHandle<O> {
             .describe_workflow_execution(tonic::Request::new(DescribeWorkflowExecutionRequest {
                 namespace: self.client.namespace.clone(),
                 execution: self.execution(self.run_id.as_deref()),
-                ..Default::default()
             }))
             .await
             .map_err(|s| ClientError::rpc("DescribeWorkflowExecution", s))?
@@ -298,7 +298,11 @@ impl<O> WorkflowHandle<O> {
         let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
         Ok(WorkflowDescription {
             workflow_id: self.workflow_id.clone(),
-            run_id: info.execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
+            run_id: info
+                .execution
+                .as_ref()
+                .map(|e| e.run_id.clone())
+                .unwrap_or_default(),
             workflow_type: info.r#type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
             status: WorkflowStatus::from_proto(info.status),
             task_queue: info.task_queue.clone(),
@@ -320,7 +324,8 @@ impl<O> WorkflowHandle<O> {
                 identity: self.client.identity.clone(),
                 request_id: uuid::Uuid::new_v4().to_string(),
                 reason: reason.to_string(),
-                ..Default::default()
+                first_execution_run_id: String::new(),
+                links: Vec::new(),
             }))
             .await
             .map_err(|s| ClientError::rpc("RequestCancelWorkflowExecution", s))?;

@@ -57,7 +57,9 @@ pub enum ClientError {
         message: String,
     },
     /// A workflow with this id is already running.
-    #[error("workflow `{workflow_id}` is already running (start rejected by the id conflict policy): {message}")]
+    #[error(
+        "workflow `{workflow_id}` is already running (start rejected by the id conflict policy): {message}"
+    )]
     AlreadyStarted {
         /// The workflow id.
         workflow_id: String,
@@ -161,10 +163,12 @@ impl Client {
             .client_name("ironflow".to_string())
             .client_version(env!("CARGO_PKG_VERSION").to_string())
             .build();
-        let connection = Connection::connect(opts).await.map_err(|e| ClientError::Connect {
-            address: o.address.clone(),
-            message: error_chain(&e),
-        })?;
+        let connection = Connection::connect(opts)
+            .await
+            .map_err(|e| ClientError::Connect {
+                address: o.address.clone(),
+                message: error_chain(&e),
+            })?;
         Ok(Self {
             connection,
             namespace: o.namespace,
@@ -218,7 +222,11 @@ impl Client {
                 _ => ClientError::rpc("StartWorkflowExecution", status),
             })?
             .into_inner();
-        Ok(WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)))
+        Ok(WorkflowHandle::new(
+            self.clone(),
+            workflow_id,
+            Some(response.run_id),
+        ))
     }
 
     /// Starts a workflow and waits for its result.
@@ -231,7 +239,11 @@ impl Client {
     }
 
     /// A handle to an existing workflow: its latest run when `run_id` is `None`.
-    pub fn workflow_handle<O>(&self, workflow_id: impl Into<String>, run_id: Option<String>) -> WorkflowHandle<O> {
+    pub fn workflow_handle<O>(
+        &self,
+        workflow_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> WorkflowHandle<O> {
         WorkflowHandle::new(self.clone(), workflow_id.into(), run_id)
     }
 
@@ -247,7 +259,8 @@ impl Client {
             ));
         }
         if let Some(p) = &o.retry_policy {
-            p.validate().map_err(|e| ClientError::InvalidOptions(e.to_string()))?;
+            p.validate()
+                .map_err(|e| ClientError::InvalidOptions(e.to_string()))?;
         }
         let dur = |d: Option<std::time::Duration>| d.and_then(|d| d.try_into().ok());
         Ok(StartWorkflowExecutionRequest {

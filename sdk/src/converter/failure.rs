@@ -7,9 +7,9 @@ use temporalio_common::protos::temporal::api::{
     common::v1::{ActivityType, Payloads, WorkflowExecution, WorkflowType},
     enums::v1 as enums,
     failure::v1::{
-        ActivityFailureInfo, ApplicationFailureInfo, CanceledFailureInfo,
-        ChildWorkflowExecutionFailureInfo, Failure as ProtoFailure, ServerFailureInfo,
-        TerminatedFailureInfo, TimeoutFailureInfo, failure::FailureInfo,
+        ActivityFailureInfo, ApplicationFailureInfo, CanceledFailureInfo, ChildWorkflowExecutionFailureInfo,
+        Failure as ProtoFailure, ServerFailureInfo, TerminatedFailureInfo, TimeoutFailureInfo,
+        failure::FailureInfo,
     },
 };
 
@@ -139,7 +139,11 @@ pub enum RetryState {
 
 impl Failure {
     /// An application failure with a message, an error type and the retry choice.
-    pub fn application(message: impl Into<String>, error_type: impl Into<String>, non_retryable: bool) -> Self {
+    pub fn application(
+        message: impl Into<String>,
+        error_type: impl Into<String>,
+        non_retryable: bool,
+    ) -> Self {
         Failure {
             message: message.into(),
             kind: FailureKind::Application {
@@ -196,13 +200,17 @@ impl Failure {
     pub fn is_non_retryable(&self) -> bool {
         matches!(
             self.kind,
-            FailureKind::Application { non_retryable: true, .. } | FailureKind::Server { non_retryable: true }
+            FailureKind::Application {
+                non_retryable: true,
+                ..
+            } | FailureKind::Server { non_retryable: true }
         )
     }
 
     /// True when any failure of the chain is a cancellation.
     pub fn is_cancelled(&self) -> bool {
-        self.chain().any(|f| matches!(f.kind, FailureKind::Cancelled { .. }))
+        self.chain()
+            .any(|f| matches!(f.kind, FailureKind::Cancelled { .. }))
     }
 
     /// The timeout type if any failure of the chain is a timeout.
@@ -223,11 +231,7 @@ impl Failure {
 
     /// Converts to Temporal's proto.
     pub fn to_proto(&self) -> ProtoFailure {
-        let payloads = |p: &Vec<Payload>| {
-            (!p.is_empty()).then(|| Payloads {
-                payloads: p.clone(),
-            })
-        };
+        let payloads = |p: &Vec<Payload>| (!p.is_empty()).then(|| Payloads { payloads: p.clone() });
         let info = match &self.kind {
             FailureKind::Application {
                 error_type,
@@ -246,14 +250,20 @@ impl Failure {
                 timeout_type: timeout_type.to_proto() as i32,
                 last_heartbeat_details: payloads(last_heartbeat_details),
             })),
-            FailureKind::Cancelled { details } => Some(FailureInfo::CanceledFailureInfo(CanceledFailureInfo {
-                details: payloads(details),
-                ..Default::default()
-            })),
-            FailureKind::Terminated => Some(FailureInfo::TerminatedFailureInfo(TerminatedFailureInfo::default())),
-            FailureKind::Server { non_retryable } => Some(FailureInfo::ServerFailureInfo(ServerFailureInfo {
-                non_retryable: *non_retryable,
-            })),
+            FailureKind::Cancelled { details } => {
+                Some(FailureInfo::CanceledFailureInfo(CanceledFailureInfo {
+                    details: payloads(details),
+                    ..Default::default()
+                }))
+            }
+            FailureKind::Terminated => Some(FailureInfo::TerminatedFailureInfo(
+                TerminatedFailureInfo::default(),
+            )),
+            FailureKind::Server { non_retryable } => {
+                Some(FailureInfo::ServerFailureInfo(ServerFailureInfo {
+                    non_retryable: *non_retryable,
+                }))
+            }
             FailureKind::Activity {
                 activity_type,
                 activity_id,
@@ -272,18 +282,20 @@ impl Failure {
                 run_id,
                 namespace,
                 retry_state,
-            } => Some(FailureInfo::ChildWorkflowExecutionFailureInfo(ChildWorkflowExecutionFailureInfo {
-                namespace: namespace.clone(),
-                workflow_execution: Some(WorkflowExecution {
-                    workflow_id: workflow_id.clone(),
-                    run_id: run_id.clone(),
-                }),
-                workflow_type: Some(WorkflowType {
-                    name: workflow_type.clone(),
-                }),
-                retry_state: retry_state.to_proto() as i32,
-                ..Default::default()
-            })),
+            } => Some(FailureInfo::ChildWorkflowExecutionFailureInfo(
+                ChildWorkflowExecutionFailureInfo {
+                    namespace: namespace.clone(),
+                    workflow_execution: Some(WorkflowExecution {
+                        workflow_id: workflow_id.clone(),
+                        run_id: run_id.clone(),
+                    }),
+                    workflow_type: Some(WorkflowType {
+                        name: workflow_type.clone(),
+                    }),
+                    retry_state: retry_state.to_proto() as i32,
+                    ..Default::default()
+                },
+            )),
             FailureKind::Other(info) => Some((**info).clone()),
             FailureKind::Unspecified => None,
         };
@@ -318,14 +330,30 @@ impl Failure {
                 non_retryable: s.non_retryable,
             },
             Some(FailureInfo::ActivityFailureInfo(a)) => FailureKind::Activity {
-                activity_type: a.activity_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+                activity_type: a
+                    .activity_type
+                    .as_ref()
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
                 activity_id: a.activity_id.clone(),
                 retry_state: RetryState::from_proto(a.retry_state),
             },
             Some(FailureInfo::ChildWorkflowExecutionFailureInfo(c)) => FailureKind::ChildWorkflow {
-                workflow_type: c.workflow_type.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-                workflow_id: c.workflow_execution.as_ref().map(|e| e.workflow_id.clone()).unwrap_or_default(),
-                run_id: c.workflow_execution.as_ref().map(|e| e.run_id.clone()).unwrap_or_default(),
+                workflow_type: c
+                    .workflow_type
+                    .as_ref()
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default(),
+                workflow_id: c
+                    .workflow_execution
+                    .as_ref()
+                    .map(|e| e.workflow_id.clone())
+                    .unwrap_or_default(),
+                run_id: c
+                    .workflow_execution
+                    .as_ref()
+                    .map(|e| e.run_id.clone())
+                    .unwrap_or_default(),
                 namespace: c.namespace.clone(),
                 retry_state: RetryState::from_proto(c.retry_state),
             },
@@ -356,7 +384,11 @@ impl fmt::Display for FailureKind {
                 non_retryable,
                 ..
             } => {
-                let t = if error_type.is_empty() { "Error" } else { error_type };
+                let t = if error_type.is_empty() {
+                    "Error"
+                } else {
+                    error_type
+                };
                 write!(f, "application error {t}")?;
                 if *non_retryable {
                     write!(f, " (non-retryable)")?;
@@ -371,13 +403,19 @@ impl fmt::Display for FailureKind {
                 activity_type,
                 activity_id,
                 retry_state,
-            } => write!(f, "activity `{activity_type}` (id {activity_id}) failed, retry state {retry_state:?}"),
+            } => write!(
+                f,
+                "activity `{activity_type}` (id {activity_id}) failed, retry state {retry_state:?}"
+            ),
             FailureKind::ChildWorkflow {
                 workflow_type,
                 workflow_id,
                 retry_state,
                 ..
-            } => write!(f, "child workflow `{workflow_type}` (id {workflow_id}) failed, retry state {retry_state:?}"),
+            } => write!(
+                f,
+                "child workflow `{workflow_type}` (id {workflow_id}) failed, retry state {retry_state:?}"
+            ),
             FailureKind::Other(_) => write!(f, "failure"),
             FailureKind::Unspecified => write!(f, "failure"),
         }
@@ -477,6 +515,9 @@ mod tests {
         assert_eq!(back, f);
         assert_eq!(back.application_type(), Some("PaymentError"));
         let text = back.to_string();
-        assert!(text.contains("charge") && text.contains("declined") && text.contains("PaymentError"), "{text}");
+        assert!(
+            text.contains("charge") && text.contains("declined") && text.contains("PaymentError"),
+            "{text}"
+        );
     }
 }

@@ -111,7 +111,9 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, Payload
     };
     match encoding {
         Some(JSON_PLAIN) => serde_json::from_slice(&payload.data).map_err(|e| decode_err(e.to_string())),
-        Some(BINARY_NULL) => serde_json::from_value(serde_json::Value::Null).map_err(|e| decode_err(e.to_string())),
+        Some(BINARY_NULL) => {
+            serde_json::from_value(serde_json::Value::Null).map_err(|e| decode_err(e.to_string()))
+        }
         Some(BINARY_PLAIN) => {
             let de = serde::de::value::BytesDeserializer::<serde_json::Error>::new(&payload.data);
             T::deserialize(de).map_err(|e| decode_err(e.to_string()))
@@ -163,7 +165,10 @@ mod tests {
     fn unit_and_option_accept_no_payload_and_binary_null() {
         from_payloads::<()>(&[]).unwrap();
         assert_eq!(from_payloads::<Option<u8>>(&[]).unwrap(), None);
-        assert_eq!(from_payload::<Option<u8>>(&payload(BINARY_NULL, b"")).unwrap(), None);
+        assert_eq!(
+            from_payload::<Option<u8>>(&payload(BINARY_NULL, b"")).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -176,7 +181,10 @@ mod tests {
     fn malformed_json_names_encoding_type_and_position() {
         let err = from_payload::<u32>(&payload(JSON_PLAIN, b"\"x\"")).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("json/plain") && text.contains("u32") && text.contains("column"), "{text}");
+        assert!(
+            text.contains("json/plain") && text.contains("u32") && text.contains("column"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -187,6 +195,9 @@ mod tests {
 
     #[test]
     fn binary_plain_reads_as_string() {
-        assert_eq!(from_payload::<String>(&payload(BINARY_PLAIN, b"hi")).unwrap(), "hi");
+        assert_eq!(
+            from_payload::<String>(&payload(BINARY_PLAIN, b"hi")).unwrap(),
+            "hi"
+        );
     }
 }

@@ -26,7 +26,10 @@ impl WorkflowRegistry {
                     let out = W::run(ctx, input).await?;
                     to_payload(&out).map_err(|e| {
                         WorkflowError::Failed(Failure::application(
-                            format!("workflow `{}` returned a result that cannot be encoded: {e}", W::NAME),
+                            format!(
+                                "workflow `{}` returned a result that cannot be encoded: {e}",
+                                W::NAME
+                            ),
                             "PayloadEncodeError",
                             true,
                         ))

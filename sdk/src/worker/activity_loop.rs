@@ -29,7 +29,13 @@ pub(super) async fn run(core: Arc<CoreWorker>, registry: Arc<ActivityRegistry>) 
         match core.poll_activity_task().await {
             Ok(task) => match task.variant {
                 Some(activity_task::Variant::Start(start)) => {
-                    let job = execute(core.clone(), registry.clone(), running.clone(), task.task_token, start);
+                    let job = execute(
+                        core.clone(),
+                        registry.clone(),
+                        running.clone(),
+                        task.task_token,
+                        start,
+                    );
                     tasks.spawn(job);
                 }
                 Some(activity_task::Variant::Cancel(cancel)) => {
@@ -142,16 +148,20 @@ async fn execute(
     lock(&running).remove(&task_token);
 
     let status = match outcome {
-        ActivityOutcome::Completed(payload) => activity_execution_result::Status::Completed(activity_result::Success {
-            result: Some(payload),
-        }),
+        ActivityOutcome::Completed(payload) => {
+            activity_execution_result::Status::Completed(activity_result::Success {
+                result: Some(payload),
+            })
+        }
         ActivityOutcome::Failed(f) => activity_execution_result::Status::Failed(activity_result::Failure {
             failure: Some(f.to_proto()),
             ..Default::default()
         }),
-        ActivityOutcome::Cancelled(f) => activity_execution_result::Status::Cancelled(activity_result::Cancellation {
-            failure: Some(f.to_proto()),
-        }),
+        ActivityOutcome::Cancelled(f) => {
+            activity_execution_result::Status::Cancelled(activity_result::Cancellation {
+                failure: Some(f.to_proto()),
+            })
+        }
     };
     let completion = ActivityTaskCompletion {
         task_token,

@@ -172,7 +172,8 @@ impl WorkerBuilder {
     pub fn build(self) -> Result<Worker, WorkerError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(WorkerError::Config(
-                "Worker::build must be called inside a tokio runtime (for example from #[tokio::main])".into(),
+                "Worker::build must be called inside a tokio runtime (for example from #[tokio::main])"
+                    .into(),
             ));
         }
         if self.task_queue.is_empty() {
@@ -186,15 +187,25 @@ impl WorkerBuilder {
         }
         let positive = |name: &str, v: usize, min: usize| {
             if v < min {
-                Err(WorkerError::Config(format!("{name} must be at least {min}, got {v}")))
+                Err(WorkerError::Config(format!(
+                    "{name} must be at least {min}, got {v}"
+                )))
             } else {
                 Ok(v)
             }
         };
         let wft_min = if self.max_cached_workflows > 0 { 2 } else { 1 };
-        positive("max_concurrent_workflow_tasks", self.max_concurrent_workflow_tasks, wft_min)?;
+        positive(
+            "max_concurrent_workflow_tasks",
+            self.max_concurrent_workflow_tasks,
+            wft_min,
+        )?;
         positive("max_concurrent_activities", self.max_concurrent_activities, 1)?;
-        positive("max_concurrent_local_activities", self.max_concurrent_local_activities, 1)?;
+        positive(
+            "max_concurrent_local_activities",
+            self.max_concurrent_local_activities,
+            1,
+        )?;
 
         let has_workflows = !self.workflows.is_empty();
         let has_activities = !self.activities.is_empty();
@@ -227,7 +238,8 @@ impl WorkerBuilder {
             message,
         };
         let runtime_options = RuntimeOptions::builder().build().map_err(WorkerError::Config)?;
-        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_err(format!("{e:#}")))?;
+        let runtime =
+            CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_err(format!("{e:#}")))?;
         let core = init_worker(&runtime, config, self.client.connection().clone())
             .map_err(|e| start_err(format!("{e:#}")))?;
         Ok(Worker {

@@ -125,12 +125,22 @@ impl WorkflowContext {
         activity_type: &str,
         input: &I,
     ) -> ActivityCall<O> {
-        ActivityCall::new(self.clone(), activity_type.to_string(), to_payload(input), None, None)
+        ActivityCall::new(
+            self.clone(),
+            activity_type.to_string(),
+            to_payload(input),
+            None,
+            None,
+        )
     }
 
     /// Calls a local activity: it runs in this worker without a round trip through the task
     /// queue, and its result is recorded in history as a marker. Suited to short work.
-    pub fn execute_local_activity<A: Activity>(&self, activity: &A, input: A::Input) -> LocalActivityCall<A::Output> {
+    pub fn execute_local_activity<A: Activity>(
+        &self,
+        activity: &A,
+        input: A::Input,
+    ) -> LocalActivityCall<A::Output> {
         LocalActivityCall::new(
             self.clone(),
             activity.name().to_string(),
@@ -147,7 +157,9 @@ impl WorkflowContext {
 
     /// Completes when cancellation of this workflow is requested.
     pub fn cancelled(&self) -> CancelRequested {
-        CancelRequested { state: self.state.clone() }
+        CancelRequested {
+            state: self.state.clone(),
+        }
     }
 }
 

@@ -56,7 +56,9 @@ impl ActivityError {
     pub fn to_failure(&self) -> Failure {
         match self {
             ActivityError::Failed(f) | ActivityError::Cancelled(f) => f.clone(),
-            ActivityError::Decode { .. } => Failure::application(self.to_string(), "PayloadDecodeError", true),
+            ActivityError::Decode { .. } => {
+                Failure::application(self.to_string(), "PayloadDecodeError", true)
+            }
             ActivityError::InvalidOptions { .. } => {
                 Failure::application(self.to_string(), "InvalidActivityOptions", true)
             }
@@ -151,7 +153,9 @@ mod tests {
         fn body() -> WorkflowResult<u32> {
             Ok("x".parse::<u32>()?)
         }
-        let WorkflowError::Failed(f) = body().unwrap_err() else { panic!() };
+        let WorkflowError::Failed(f) = body().unwrap_err() else {
+            panic!()
+        };
         assert_eq!(f.application_type(), Some("ParseIntError"));
     }
 }

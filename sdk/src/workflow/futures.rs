@@ -36,7 +36,12 @@ pub(crate) struct CommandFuture {
 
 impl CommandFuture {
     /// Buffers `command` and returns the future of its resolution.
-    pub(crate) fn issue(state: &SharedState, key: CommandKey, command: Variant, cancel: Option<Variant>) -> Self {
+    pub(crate) fn issue(
+        state: &SharedState,
+        key: CommandKey,
+        command: Variant,
+        cancel: Option<Variant>,
+    ) -> Self {
         state.borrow_mut().push_pending(key, command);
         Self {
             state: state.clone(),
@@ -97,7 +102,12 @@ impl Timer {
         });
         let cancel = Variant::CancelTimer(wc::CancelTimer { seq });
         Self {
-            inner: Some(CommandFuture::issue(state, CommandKey::Timer(seq), command, Some(cancel))),
+            inner: Some(CommandFuture::issue(
+                state,
+                CommandKey::Timer(seq),
+                command,
+                Some(cancel),
+            )),
         }
     }
 }
@@ -272,7 +282,12 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for ActivityCall<O> {
         });
         let cancel = Variant::RequestCancelActivity(wc::RequestCancelActivity { seq });
         ActivityFuture {
-            inner: Ok(CommandFuture::issue(state, CommandKey::Activity(seq), command, Some(cancel))),
+            inner: Ok(CommandFuture::issue(
+                state,
+                CommandKey::Activity(seq),
+                command,
+                Some(cancel),
+            )),
             activity_type: ty,
             _out: PhantomData,
         }
@@ -282,7 +297,9 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for ActivityCall<O> {
 fn cancellation_type(t: ActivityCancellationType) -> ProtoCancellationType {
     match t {
         ActivityCancellationType::TryCancel => ProtoCancellationType::TryCancel,
-        ActivityCancellationType::WaitCancellationCompleted => ProtoCancellationType::WaitCancellationCompleted,
+        ActivityCancellationType::WaitCancellationCompleted => {
+            ProtoCancellationType::WaitCancellationCompleted
+        }
         ActivityCancellationType::Abandon => ProtoCancellationType::Abandon,
     }
 }
@@ -304,7 +321,9 @@ fn activity_result<O: serde::de::DeserializeOwned>(
         unreachable!("activity keys only receive activity resolutions")
     };
     let failure = |f: Option<temporalio_common::protos::temporal::api::failure::v1::Failure>| {
-        f.as_ref().map(Failure::from_proto).unwrap_or_else(|| Failure::application("", "", false))
+        f.as_ref()
+            .map(Failure::from_proto)
+            .unwrap_or_else(|| Failure::application("", "", false))
     };
     match res.status {
         Some(activity_resolution::Status::Completed(activity_result::Success { result })) => {
@@ -321,11 +340,13 @@ fn activity_result<O: serde::de::DeserializeOwned>(
         }
         Some(activity_resolution::Status::Failed(f)) => Err(ActivityError::Failed(failure(f.failure))),
         Some(activity_resolution::Status::Cancelled(c)) => Err(ActivityError::Cancelled(failure(c.failure))),
-        Some(activity_resolution::Status::Backoff(_)) | None => Err(ActivityError::Failed(Failure::application(
-            format!("activity `{activity_type}` resolved without a result"),
-            "MissingActivityResult",
-            true,
-        ))),
+        Some(activity_resolution::Status::Backoff(_)) | None => {
+            Err(ActivityError::Failed(Failure::application(
+                format!("activity `{activity_type}` resolved without a result"),
+                "MissingActivityResult",
+                true,
+            )))
+        }
     }
 }
 
@@ -339,7 +360,9 @@ impl<O: serde::de::DeserializeOwned> Future for ActivityFuture<O> {
                 Some(e) => Poll::Ready(Err(e)),
                 None => Poll::Pending,
             },
-            Ok(f) => Pin::new(f).poll(cx).map(|r| activity_result(&this.activity_type, r)),
+            Ok(f) => Pin::new(f)
+                .poll(cx)
+                .map(|r| activity_result(&this.activity_type, r)),
         }
     }
 }
@@ -446,15 +469,20 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for LocalActivityCall<
                     ..Default::default()
                 });
                 let cancel = Variant::RequestCancelLocalActivity(wc::RequestCancelLocalActivity { seq });
-                let resolution = CommandFuture::issue(&state, CommandKey::Activity(seq), command, Some(cancel)).await;
-                if let Resolution::Activity(activity_result::ActivityResolution {
-                    status: Some(activity_resolution::Status::Backoff(b)),
-                }) = &resolution
+                let resolution =
+                    CommandFuture::issue(&state, CommandKey::Activity(seq), command, Some(cancel)).await;
+                if let Resolution::Activity(res) = &resolution
+                    && let Some(activity_resolution::Status::Backoff(b)) = &res.status
                 {
-                    let wait = b.backoff_duration.and_then(|d| Duration::try_from(d).ok()).unwrap_or_default();
+                    let wait = b
+                        .backoff_duration
+                        .and_then(|d| Duration::try_from(d).ok())
+                        .unwrap_or_default();
                     Timer::start(&state, wait).await;
                     attempt = b.attempt;
-                    original_schedule_time = b.original_schedule_time.and_then(|t| SystemTime::try_from(t).ok());
+                    original_schedule_time = b
+                        .original_schedule_time
+                        .and_then(|t| SystemTime::try_from(t).ok());
                     continue;
                 }
                 return activity_result(&ty, resolution);

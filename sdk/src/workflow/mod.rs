@@ -41,10 +41,10 @@ mod futures;
 mod info;
 mod options;
 
+pub use context::CancelRequested;
 pub use context::WorkflowContext;
 pub use error::{ActivityError, WorkflowError, WorkflowResult};
 pub(crate) use futures::RETRYABLE_ERRORS_HEADER;
-pub use context::CancelRequested;
 pub use futures::{ActivityCall, ActivityFuture, LocalActivityCall, LocalActivityFuture, Timer};
 pub use info::WorkflowInfo;
 pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
@@ -62,5 +62,8 @@ pub trait Workflow: 'static {
     const NAME: &'static str;
 
     /// The workflow body.
-    fn run(ctx: WorkflowContext, input: Self::Input) -> impl Future<Output = WorkflowResult<Self::Output>> + 'static;
+    fn run(
+        ctx: WorkflowContext,
+        input: Self::Input,
+    ) -> impl Future<Output = WorkflowResult<Self::Output>> + 'static;
 }

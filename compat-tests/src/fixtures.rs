@@ -1,0 +1,321 @@
+//! Workflows and activities used by the tests (and by the `test-worker` binary).
+
+use ironflow::{
+    Activity, ActivityContext, ApplicationError, RetryPolicy, Workflow, WorkflowContext, WorkflowResult,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// Keys marked by activities when they start, so tests can wait for "the activity is running".
+fn marks() -> &'static Mutex<HashSet<String>> {
+    static MARKS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    MARKS.get_or_init(Mutex::default)
+}
+
+/// Marks `key`; returns true the first time.
+pub fn mark(key: &str) -> bool {
+    marks()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.to_string())
+}
+
+/// True once `key` was marked.
+pub fn is_marked(key: &str) -> bool {
+    marks().lock().unwrap_or_else(|p| p.into_inner()).contains(key)
+}
+
+/// A retry policy with short intervals, so retry tests run fast.
+pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        initial_interval: Duration::from_millis(100),
+        max_interval: Duration::from_millis(200),
+        backoff_coefficient: 1.5,
+        ..RetryPolicy::default()
+    }
+}
+
+/// Returns its input.
+pub struct Echo;
+
+#[async_trait::async_trait]
+impl Activity for Echo {
+    type Input = String;
+    type Output = String;
+    type Error = std::convert::Infallible;
+    fn name(&self) -> &str {
+        "echo"
+    }
+    async fn execute(&self, _ctx: ActivityContext, s: String) -> Result<String, Self::Error> {
+        Ok(s)
+    }
+}
+
+/// An error whose message says whether it is transient.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FlakyError(pub String);
+
+/// Fails with a transient error until attempt `succeed_on`, then returns the attempt number.
+pub struct FailUntil;
+
+#[async_trait::async_trait]
+impl Activity for FailUntil {
+    type Input = u32;
+    type Output = u32;
+    type Error = FlakyError;
+    fn name(&self) -> &str {
+        "fail_until"
+    }
+    async fn execute(&self, ctx: ActivityContext, succeed_on: u32) -> Result<u32, FlakyError> {
+        let attempt = ctx.info().attempt;
+        if attempt < succeed_on {
+            return Err(FlakyError(format!("Transient failure on attempt {attempt}")));
+        }
+        Ok(attempt)
+    }
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        Some(RetryPolicy {
+            retryable_errors: vec!["Transient".into()],
+            ..fast_retries(5)
+        })
+    }
+}
+
+/// Always fails; `explicit` chooses between an explicit non-retryable error and an error that
+/// the allow-list (`retryable_errors = ["Transient"]`) rejects.
+pub struct Decline;
+
+#[async_trait::async_trait]
+impl Activity for Decline {
+    type Input = bool;
+    type Output = ();
+    type Error = ApplicationError;
+    fn name(&self) -> &str {
+        "decline"
+    }
+    async fn execute(&self, _ctx: ActivityContext, explicit: bool) -> Result<(), ApplicationError> {
+        if explicit {
+            Err(ApplicationError::non_retryable("card declined").with_type("PaymentDeclined"))
+        } else {
+            Err(ApplicationError::new("Permanent: account closed").with_type("AccountClosed"))
+        }
+    }
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        Some(RetryPolicy {
+            retryable_errors: vec!["Transient".into()],
+            ..fast_retries(5)
+        })
+    }
+}
+
+/// On attempt 1 it sleeps `ms` (past its timeout); later attempts return the attempt number.
+pub struct SlowFirstAttempt;
+
+#[async_trait::async_trait]
+impl Activity for SlowFirstAttempt {
+    type Input = u64;
+    type Output = u32;
+    type Error = std::convert::Infallible;
+    fn name(&self) -> &str {
+        "slow_first_attempt"
+    }
+    async fn execute(&self, ctx: ActivityContext, ms: u64) -> Result<u32, Self::Error> {
+        if ctx.info().attempt == 1 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Ok(ctx.info().attempt)
+    }
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        Some(fast_retries(3))
+    }
+    fn timeout(&self) -> Option<Duration> {
+        Some(Duration::from_secs(1))
+    }
+}
+
+/// Input of [`Nap`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NapInput {
+    /// Marked (see [`is_marked`]) when the activity starts.
+    pub key: String,
+    /// How long to sleep.
+    pub ms: u64,
+}
+
+/// Marks its key, sleeps, returns the milliseconds slept.
+pub struct Nap;
+
+#[async_trait::async_trait]
+impl Activity for Nap {
+    type Input = NapInput;
+    type Output = u64;
+    type Error = std::convert::Infallible;
+    fn name(&self) -> &str {
+        "nap"
+    }
+    async fn execute(&self, _ctx: ActivityContext, input: NapInput) -> Result<u64, Self::Error> {
+        mark(&input.key);
+        tokio::time::sleep(Duration::from_millis(input.ms)).await;
+        Ok(input.ms)
+    }
+}
+
+/// `echo("Hello, {name}!")`.
+pub struct GreetWorkflow;
+
+impl Workflow for GreetWorkflow {
+    type Input = String;
+    type Output = String;
+    const NAME: &'static str = "GreetWorkflow";
+    async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
+        Ok(ctx.execute_activity(&Echo, format!("Hello, {name}!")).await?)
+    }
+}
+
+/// Runs [`FailUntil`] and returns the attempt that succeeded.
+pub struct RetryWorkflow;
+
+impl Workflow for RetryWorkflow {
+    type Input = u32;
+    type Output = u32;
+    const NAME: &'static str = "RetryWorkflow";
+    async fn run(ctx: WorkflowContext, succeed_on: u32) -> WorkflowResult<u32> {
+        Ok(ctx.execute_activity(&FailUntil, succeed_on).await?)
+    }
+}
+
+/// Runs [`Decline`]; the workflow fails with the activity's failure.
+pub struct DeclineWorkflow;
+
+impl Workflow for DeclineWorkflow {
+    type Input = bool;
+    type Output = ();
+    const NAME: &'static str = "DeclineWorkflow";
+    async fn run(ctx: WorkflowContext, explicit: bool) -> WorkflowResult<()> {
+        ctx.execute_activity(&Decline, explicit).await?;
+        Ok(())
+    }
+}
+
+/// Runs [`SlowFirstAttempt`] with a 1 s start-to-close timeout and a 3 s first attempt.
+pub struct TimeoutRetryWorkflow;
+
+impl Workflow for TimeoutRetryWorkflow {
+    type Input = ();
+    type Output = u32;
+    const NAME: &'static str = "TimeoutRetryWorkflow";
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<u32> {
+        Ok(ctx.execute_activity(&SlowFirstAttempt, 3000).await?)
+    }
+}
+
+/// Runs [`Echo`] as a local activity.
+pub struct LocalEchoWorkflow;
+
+impl Workflow for LocalEchoWorkflow {
+    type Input = String;
+    type Output = String;
+    const NAME: &'static str = "LocalEchoWorkflow";
+    async fn run(ctx: WorkflowContext, s: String) -> WorkflowResult<String> {
+        Ok(ctx.execute_local_activity(&Echo, s).await?)
+    }
+}
+
+/// Sleeps `ms` of workflow time; returns the workflow time that passed, in milliseconds.
+pub struct TimerWorkflow;
+
+impl Workflow for TimerWorkflow {
+    type Input = u64;
+    type Output = u64;
+    const NAME: &'static str = "TimerWorkflow";
+    async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<u64> {
+        let before = ctx.now();
+        ctx.sleep(Duration::from_millis(ms)).await;
+        let elapsed = ctx.now().duration_since(before).unwrap_or_default();
+        Ok(elapsed.as_millis() as u64)
+    }
+}
+
+/// Fails with an application error of type `OrderRejected`.
+pub struct RejectWorkflow;
+
+impl Workflow for RejectWorkflow {
+    type Input = String;
+    type Output = ();
+    const NAME: &'static str = "RejectWorkflow";
+    async fn run(_ctx: WorkflowContext, reason: String) -> WorkflowResult<()> {
+        Err(
+            ApplicationError::non_retryable(format!("order rejected: {reason}"))
+                .with_type("OrderRejected")
+                .into(),
+        )
+    }
+}
+
+/// Panics the first time it runs for a given key (the worker must survive and the retried
+/// workflow task must succeed).
+pub struct PanicOnceWorkflow;
+
+impl Workflow for PanicOnceWorkflow {
+    type Input = String;
+    type Output = String;
+    const NAME: &'static str = "PanicOnceWorkflow";
+    async fn run(ctx: WorkflowContext, key: String) -> WorkflowResult<String> {
+        if mark(&format!("panic-{key}")) {
+            panic!("deliberate panic in workflow code for {key}");
+        }
+        Ok(ctx.execute_activity(&Echo, "recovered".to_string()).await?)
+    }
+}
+
+/// Runs [`Nap`] then returns.
+pub struct NapWorkflow;
+
+impl Workflow for NapWorkflow {
+    type Input = NapInput;
+    type Output = u64;
+    const NAME: &'static str = "NapWorkflow";
+    async fn run(ctx: WorkflowContext, input: NapInput) -> WorkflowResult<u64> {
+        Ok(ctx.execute_activity(&Nap, input).await?)
+    }
+}
+
+/// `echo` → a durable timer of `ms` → `echo`: a workflow with a window in which its worker can
+/// be killed.
+pub struct TwoStepWorkflow;
+
+impl Workflow for TwoStepWorkflow {
+    type Input = u64;
+    type Output = String;
+    const NAME: &'static str = "TwoStepWorkflow";
+    async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<String> {
+        let first = ctx.execute_activity(&Echo, "first".to_string()).await?;
+        ctx.sleep(Duration::from_millis(ms)).await;
+        let second = ctx.execute_activity(&Echo, "second".to_string()).await?;
+        Ok(format!("{first}+{second}"))
+    }
+}
+
+/// Registers every fixture on a worker builder.
+pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worker::WorkerBuilder {
+    builder
+        .register_activity(Echo)
+        .register_activity(FailUntil)
+        .register_activity(Decline)
+        .register_activity(SlowFirstAttempt)
+        .register_activity(Nap)
+        .register_workflow::<GreetWorkflow>()
+        .register_workflow::<RetryWorkflow>()
+        .register_workflow::<DeclineWorkflow>()
+        .register_workflow::<TimeoutRetryWorkflow>()
+        .register_workflow::<LocalEchoWorkflow>()
+        .register_workflow::<TimerWorkflow>()
+        .register_workflow::<RejectWorkflow>()
+        .register_workflow::<PanicOnceWorkflow>()
+        .register_workflow::<NapWorkflow>()
+        .register_workflow::<TwoStepWorkflow>()
+}
