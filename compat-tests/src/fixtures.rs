@@ -318,4 +318,174 @@ pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worke
         .register_workflow::<PanicOnceWorkflow>()
         .register_workflow::<NapWorkflow>()
         .register_workflow::<TwoStepWorkflow>()
+        .register_workflow::<OrderWorkflow>()
+        .register_workflow::<CollectWorkflow>()
+        .register_workflow::<SignalSenderWorkflow>()
+}
+
+// ---- Signals, queries and updates ----
+
+use ironflow::WorkflowError;
+use ironflow::workflow::{QueryDefinition, SignalDefinition, SignalHandler, UpdateDefinition};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Signal: add an item (handled by the seed-style [`ItemAdder`]).
+pub struct AddItem;
+impl SignalDefinition for AddItem {
+    const NAME: &'static str = "add_item";
+    type Data = String;
+}
+
+/// Signal: approve the order (consumed by `await_signal`).
+pub struct Approve;
+impl SignalDefinition for Approve {
+    const NAME: &'static str = "approve";
+    type Data = String;
+}
+
+/// Query: the items so far.
+pub struct Items;
+impl QueryDefinition for Items {
+    const NAME: &'static str = "items";
+    type Args = ();
+    type Result = Vec<String>;
+}
+
+/// Query with an argument: the item at an index.
+pub struct ItemAt;
+impl QueryDefinition for ItemAt {
+    const NAME: &'static str = "item_at";
+    type Args = usize;
+    type Result = Option<String>;
+}
+
+/// Query whose handler wrongly starts a timer (must fail, read-only).
+pub struct Sneaky;
+impl QueryDefinition for Sneaky {
+    const NAME: &'static str = "sneaky";
+    type Args = ();
+    type Result = String;
+}
+
+/// Update: add an item, validated (no empty or "forbidden" items); returns the item count.
+pub struct AddItemChecked;
+impl UpdateDefinition for AddItemChecked {
+    const NAME: &'static str = "add_item_checked";
+    type Args = String;
+    type Result = usize;
+}
+
+/// Update whose handler fails.
+pub struct Explode;
+impl UpdateDefinition for Explode {
+    const NAME: &'static str = "explode";
+    type Args = ();
+    type Result = ();
+}
+
+/// The seed's `SignalHandler` style: a stateful handler.
+pub struct ItemAdder {
+    items: Rc<RefCell<Vec<String>>>,
+}
+
+#[ironflow::async_trait(?Send)]
+impl SignalHandler for ItemAdder {
+    type Data = String;
+    async fn handle(&mut self, item: String) -> Result<(), WorkflowError> {
+        self.items.borrow_mut().push(item);
+        Ok(())
+    }
+}
+
+/// Collects `n` items (by signal or update), then waits for the `approve` signal.
+pub struct OrderWorkflow;
+
+impl Workflow for OrderWorkflow {
+    type Input = usize;
+    type Output = String;
+    const NAME: &'static str = "OrderWorkflow";
+
+    async fn run(ctx: WorkflowContext, n: usize) -> WorkflowResult<String> {
+        let items = Rc::new(RefCell::new(Vec::<String>::new()));
+        let i = items.clone();
+        ctx.on_query::<Items>(move |()| i.borrow().clone());
+        let i = items.clone();
+        ctx.on_query::<ItemAt>(move |at| i.borrow().get(at).cloned());
+        let c = ctx.clone();
+        ctx.on_query::<Sneaky>(move |()| {
+            let _timer = c.sleep(Duration::from_secs(1));
+            "should not be answered".to_string()
+        });
+        ctx.register_signal_handler::<AddItem, _>(ItemAdder { items: items.clone() });
+        let i = items.clone();
+        ctx.on_update_validated::<AddItemChecked, _, _, _>(
+            |item: &String| {
+                if item.is_empty() || item == "forbidden" {
+                    Err(ApplicationError::new(format!("item `{item}` is not allowed"))
+                        .with_type("InvalidItem")
+                        .into())
+                } else {
+                    Ok(())
+                }
+            },
+            move |item| {
+                let i = i.clone();
+                async move {
+                    i.borrow_mut().push(item);
+                    Ok(i.borrow().len())
+                }
+            },
+        );
+        ctx.on_update::<Explode, _, _>(|()| async {
+            Err(ApplicationError::new("boom").with_type("Exploded").into())
+        });
+
+        let i = items.clone();
+        ctx.wait_condition(move || i.borrow().len() >= n).await;
+        let approver = ctx.await_signal::<Approve>().await?;
+        let c = ctx.clone();
+        ctx.wait_condition(move || c.all_handlers_finished()).await;
+        let count = items.borrow().len();
+        Ok(format!("{count} items approved by {approver}"))
+    }
+}
+
+/// Signal: a number.
+pub struct Num;
+impl SignalDefinition for Num {
+    const NAME: &'static str = "num";
+    type Data = u32;
+}
+
+/// Receives `n` `num` signals through a signal channel and returns them in order.
+pub struct CollectWorkflow;
+
+impl Workflow for CollectWorkflow {
+    type Input = usize;
+    type Output = Vec<u32>;
+    const NAME: &'static str = "CollectWorkflow";
+    async fn run(ctx: WorkflowContext, n: usize) -> WorkflowResult<Vec<u32>> {
+        let mut channel = ctx.signal_channel::<Num>();
+        let mut got = Vec::with_capacity(n);
+        while got.len() < n {
+            got.push(channel.recv().await?);
+        }
+        Ok(got)
+    }
+}
+
+/// Signals `num = 7` to another workflow; returns "sent" or the failure message.
+pub struct SignalSenderWorkflow;
+
+impl Workflow for SignalSenderWorkflow {
+    type Input = String;
+    type Output = String;
+    const NAME: &'static str = "SignalSenderWorkflow";
+    async fn run(ctx: WorkflowContext, target: String) -> WorkflowResult<String> {
+        Ok(match ctx.signal_workflow::<Num>(&target, None, &7).await {
+            Ok(()) => "sent".to_string(),
+            Err(f) => format!("failed: {f}"),
+        })
+    }
 }

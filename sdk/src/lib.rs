@@ -47,9 +47,6 @@
 //! ```
 
 #![warn(missing_docs)]
-// Failures are the cold path and carry Temporal's whole failure chain; boxing them would make
-// matching on `ActivityError`/`WorkflowError` clumsier for users for no measurable gain.
-#![allow(clippy::result_large_err)]
 
 pub mod activity;
 pub mod client;

@@ -27,7 +27,7 @@ pub enum WorkflowExecutionError {
         /// The workflow id.
         workflow_id: String,
         /// The failure chain.
-        failure: Failure,
+        failure: Box<Failure>,
     },
     /// The workflow was cancelled.
     #[error("workflow `{workflow_id}` was cancelled")]
@@ -68,7 +68,7 @@ impl WorkflowExecutionError {
     /// The failure chain, for a failed workflow.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            Self::Failed { failure, .. } => Some(failure),
+            Self::Failed { failure, .. } => Some(failure.as_ref()),
             _ => None,
         }
     }
@@ -176,6 +176,10 @@ impl<O> WorkflowHandle<O> {
         }
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The workflow id.
     pub fn workflow_id(&self) -> &str {
         &self.workflow_id
@@ -247,7 +251,10 @@ impl<O> WorkflowHandle<O> {
                         .as_ref()
                         .map(Failure::from_proto)
                         .unwrap_or_else(|| Failure::application("", "", false));
-                    return Err(WorkflowExecutionError::Failed { workflow_id, failure });
+                    return Err(WorkflowExecutionError::Failed {
+                        workflow_id,
+                        failure: Box::new(failure),
+                    });
                 }
                 Attributes::WorkflowExecutionContinuedAsNewEventAttributes(a) => {
                     run_id = Some(a.new_execution_run_id);

@@ -19,10 +19,12 @@
 
 mod connect;
 mod handle;
+mod messages;
 mod options;
 
 pub use connect::{ConnectOptions, TlsConfig};
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
+pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
 
 use crate::Workflow;
@@ -247,7 +249,7 @@ impl Client {
         WorkflowHandle::new(self.clone(), workflow_id.into(), run_id)
     }
 
-    fn start_request<I: Serialize + ?Sized>(
+    pub(crate) fn start_request<I: Serialize + ?Sized>(
         &self,
         workflow_type: &str,
         input: &I,
@@ -282,7 +284,7 @@ impl Client {
             identity: self.identity.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),
             workflow_id_reuse_policy: o.id_reuse_policy.to_proto() as i32,
-            workflow_id_conflict_policy: o.id_conflict_policy.to_proto() as i32,
+            workflow_id_conflict_policy: o.id_conflict_policy.map_or(0, |p| p.to_proto() as i32),
             retry_policy: o.retry_policy.as_ref().map(crate::RetryPolicy::to_proto),
             ..Default::default()
         })

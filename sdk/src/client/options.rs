@@ -30,11 +30,11 @@ impl IdReusePolicy {
     }
 }
 
-/// What the server does when a *running* workflow with the same id exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What the server does when a *running* workflow with the same id exists. Left unset, the
+/// server decides per operation: a start fails, a signal-with-start uses the running workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdConflictPolicy {
-    /// Reject the start (the server's default).
-    #[default]
+    /// Reject the start.
     Fail,
     /// Return the running workflow instead of starting one.
     UseExisting,
@@ -70,8 +70,9 @@ pub struct StartWorkflowOptions {
     pub task_queue: String,
     /// Reuse of the id of a closed workflow.
     pub id_reuse_policy: IdReusePolicy,
-    /// Conflict with a running workflow of the same id.
-    pub id_conflict_policy: IdConflictPolicy,
+    /// Conflict with a running workflow of the same id (`None`: the server's default for the
+    /// operation).
+    pub id_conflict_policy: Option<IdConflictPolicy>,
     /// Timeout across all runs (continue-as-new and retries included).
     pub execution_timeout: Option<Duration>,
     /// Timeout of one run.
@@ -89,7 +90,7 @@ impl StartWorkflowOptions {
             workflow_id: workflow_id.into(),
             task_queue: task_queue.into(),
             id_reuse_policy: IdReusePolicy::default(),
-            id_conflict_policy: IdConflictPolicy::default(),
+            id_conflict_policy: None,
             execution_timeout: None,
             run_timeout: None,
             task_timeout: None,
@@ -103,7 +104,7 @@ impl StartWorkflowOptions {
     }
     /// Sets the id conflict policy.
     pub fn id_conflict_policy(mut self, p: IdConflictPolicy) -> Self {
-        self.id_conflict_policy = p;
+        self.id_conflict_policy = Some(p);
         self
     }
     /// Sets the execution timeout.

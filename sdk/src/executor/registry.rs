@@ -25,14 +25,14 @@ impl WorkflowRegistry {
                 Ok(input) => Box::pin(async move {
                     let out = W::run(ctx, input).await?;
                     to_payload(&out).map_err(|e| {
-                        WorkflowError::Failed(Failure::application(
+                        WorkflowError::Failed(Box::new(Failure::application(
                             format!(
                                 "workflow `{}` returned a result that cannot be encoded: {e}",
                                 W::NAME
                             ),
                             "PayloadEncodeError",
                             true,
-                        ))
+                        )))
                     })
                 }),
                 Err(e) => {
@@ -41,7 +41,7 @@ impl WorkflowRegistry {
                         "PayloadDecodeError",
                         true,
                     );
-                    Box::pin(async move { Err(WorkflowError::Failed(failure)) })
+                    Box::pin(async move { Err(WorkflowError::Failed(Box::new(failure))) })
                 }
             }
         });

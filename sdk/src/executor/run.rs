@@ -6,11 +6,15 @@
 //! in the order workflow code issued them. Queries come in activations of their own and are
 //! answered without polling workflow code.
 
+// Query handlers and validators return `Result<_, Failure>`; failures are the cold path.
+#![allow(clippy::result_large_err)]
+
 use super::registry::{MainFuture, WorkflowRegistry};
-use super::state::{CommandKey, Resolution, RunState, SharedState};
+use super::state::{CommandKey, NewRoutine, Resolution, RunState, SharedState};
 use super::waker::RunWaker;
 use crate::converter::{Failure, Payload};
 use crate::workflow::{WorkflowContext, WorkflowError, WorkflowInfo};
+use futures::future::LocalBoxFuture;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -22,7 +26,10 @@ use temporalio_common::protos::{
         workflow_activation::{
             InitializeWorkflow, QueryWorkflow, WorkflowActivation, workflow_activation_job::Variant as Job,
         },
-        workflow_commands::{self as wc, QueryResult, query_result, workflow_command::Variant as Cmd},
+        workflow_commands::{
+            self as wc, QueryResult, QuerySuccess, query_result, update_response,
+            workflow_command::Variant as Cmd,
+        },
         workflow_completion::{self, WorkflowActivationCompletion, workflow_activation_completion},
     },
     temporal::api::enums::v1::WorkflowTaskFailedCause,
@@ -38,12 +45,21 @@ pub(crate) struct RunEnvironment {
     pub(crate) task_queue: String,
 }
 
+/// A routine polled alongside the main future: a signal or update handler, or a routine
+/// spawned by workflow code.
+struct Routine {
+    name: String,
+    future: LocalBoxFuture<'static, ()>,
+    is_handler: bool,
+}
+
 /// One workflow run.
 pub(crate) struct Run {
     run_id: String,
     workflow_type: String,
     state: SharedState,
     main: Option<MainFuture>,
+    routines: Vec<Routine>,
     waker: Arc<RunWaker>,
     /// Set after a panic or a non-deterministic wake: every later activation fails until Core
     /// evicts the run.
@@ -61,6 +77,23 @@ fn time(t: Option<prost_wkt_types::Timestamp>) -> Option<SystemTime> {
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string())
+}
+
+fn update_cmd(protocol_instance_id: String, response: update_response::Response) -> Cmd {
+    Cmd::UpdateResponse(wc::UpdateResponse {
+        protocol_instance_id,
+        response: Some(response),
+    })
+}
+
+type TaskFailure = (String, WorkflowTaskFailedCause);
 
 impl Run {
     /// Creates the run from its `InitializeWorkflow` job. Fails (with the message for the
@@ -114,6 +147,7 @@ impl Run {
             workflow_type: init.workflow_type.clone(),
             state,
             main: Some(main),
+            routines: Vec::new(),
             waker,
             poisoned: None,
         })
@@ -188,26 +222,17 @@ impl Run {
                     Resolution::Activity(Box::new(r.result.unwrap_or_default())),
                 );
             }
+            Job::ResolveSignalExternalWorkflow(r) => {
+                let failure = r.failure.as_ref().map(|f| Box::new(Failure::from_proto(f)));
+                st.resolve(
+                    CommandKey::SignalExternal(r.seq),
+                    Resolution::SignalExternal(failure),
+                );
+            }
             Job::UpdateRandomSeed(s) => st.rng = super::state::DeterministicRng::new(s.randomness_seed),
             Job::CancelWorkflow(c) => st.request_cancel(c.reason),
-            Job::SignalWorkflow(s) => {
-                tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, signal = %s.signal_name,
-                    "signal received by a workflow that has no signal handlers; it is ignored");
-            }
-            Job::DoUpdate(u) => {
-                let failure = Failure::application(
-                    format!(
-                        "workflow `{}` has no update handler `{}`",
-                        self.workflow_type, u.name
-                    ),
-                    "UnknownUpdate",
-                    true,
-                );
-                st.push_command(Cmd::UpdateResponse(wc::UpdateResponse {
-                    protocol_instance_id: u.protocol_instance_id,
-                    response: Some(wc::update_response::Response::Rejected(failure.to_proto())),
-                }));
-            }
+            Job::SignalWorkflow(s) => st.push_signal(s.signal_name, s.input),
+            Job::DoUpdate(u) => st.pending_updates.push_back(u),
             Job::NotifyHasPatch(_) | Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
             other => {
                 tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, job = ?other,
@@ -216,48 +241,177 @@ impl Run {
         }
     }
 
-    /// Phase two: poll workflow code until nothing was woken.
-    fn drive(&mut self) -> Result<(), (String, WorkflowTaskFailedCause)> {
+    /// Phase two: poll routines and the main future until nothing moves, dispatching updates to
+    /// their handlers as handlers get registered; then reject the updates nobody handles.
+    fn drive(&mut self) -> Result<(), TaskFailure> {
         let waker = Waker::from(self.waker.clone());
         let mut cx = Context::from_waker(&waker);
-        for _ in 0..MAX_POLL_PASSES {
-            if !self.waker.take_woken() {
-                return Ok(());
+        let mut seen_epoch = u64::MAX;
+        let mut passes = 0;
+        while self.main.is_some() {
+            self.dispatch_updates();
+            self.adopt_routines();
+            let epoch = self.state.borrow().epoch;
+            let woken = self.waker.take_woken();
+            if !woken && epoch == seen_epoch {
+                break;
             }
-            let Some(main) = self.main.as_mut() else {
-                return Ok(());
-            };
+            seen_epoch = epoch;
+            passes += 1;
+            if passes > MAX_POLL_PASSES {
+                return Err((
+                    format!(
+                        "workflow `{}` (run {}) kept waking itself for {MAX_POLL_PASSES} passes in one activation \
+                         without waiting on anything; it is busy-looping",
+                        self.workflow_type, self.run_id
+                    ),
+                    WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                ));
+            }
+            self.poll_routines(&mut cx)?;
+            let handler_failure = self.state.borrow_mut().handler_failure.take();
+            if let Some(failure) = handler_failure {
+                self.main = None;
+                self.finish(Err(WorkflowError::Failed(Box::new(failure))));
+                break;
+            }
+            let Some(main) = self.main.as_mut() else { break };
             match catch_unwind(AssertUnwindSafe(|| main.as_mut().poll(&mut cx))) {
                 Ok(Poll::Pending) => {}
                 Ok(Poll::Ready(result)) => {
                     self.main = None;
                     self.finish(result);
-                    return Ok(());
                 }
                 Err(panic) => {
                     return Err((
-                        self.panic_message(panic),
+                        self.panic_message(&*panic),
                         WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
                     ));
                 }
             }
         }
-        Err((
-            format!(
-                "workflow `{}` (run {}) woke itself {MAX_POLL_PASSES} times in one activation without waiting \
-                 on anything; it is busy-looping",
-                self.workflow_type, self.run_id
-            ),
-            WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
-        ))
+        self.reject_unhandled_updates();
+        Ok(())
     }
 
-    fn panic_message(&self, panic: Box<dyn std::any::Any + Send>) -> String {
-        let text = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_string());
+    fn adopt_routines(&mut self) {
+        let new = std::mem::take(&mut self.state.borrow_mut().new_routines);
+        self.routines.extend(new.into_iter().map(|r| Routine {
+            name: r.name,
+            future: r.future,
+            is_handler: r.is_handler,
+        }));
+    }
+
+    fn poll_routines(&mut self, cx: &mut Context<'_>) -> Result<(), TaskFailure> {
+        let mut i = 0;
+        while i < self.routines.len() {
+            let routine = &mut self.routines[i];
+            match catch_unwind(AssertUnwindSafe(|| routine.future.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => i += 1,
+                Ok(Poll::Ready(())) => {
+                    self.routines.remove(i);
+                    self.state.borrow_mut().epoch += 1;
+                }
+                Err(panic) => {
+                    let name = routine.name.clone();
+                    let msg = format!("{name} of {}", self.panic_message(&*panic));
+                    return Err((msg, WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates each pending update that has a handler, answers Accepted or Rejected, and
+    /// starts the handler routine of accepted ones. Updates without a handler stay pending.
+    fn dispatch_updates(&mut self) {
+        let pending = std::mem::take(&mut self.state.borrow_mut().pending_updates);
+        for update in pending {
+            let entry = self.state.borrow().update_handlers.get(&update.name).cloned();
+            let Some(entry) = entry else {
+                self.state.borrow_mut().pending_updates.push_back(update);
+                continue;
+            };
+            if update.run_validator
+                && let Some(validator) = &entry.validator
+                && let Err(failure) = self
+                    .run_read_only(format!("update validator `{}`", update.name), || {
+                        validator(&update.input)
+                    })
+            {
+                self.state.borrow_mut().push_command(update_cmd(
+                    update.protocol_instance_id,
+                    update_response::Response::Rejected(failure.to_proto()),
+                ));
+                continue;
+            }
+            let state = self.state.clone();
+            let id = update.protocol_instance_id.clone();
+            let handler = entry.handler.clone();
+            let input = update.input;
+            {
+                let mut st = self.state.borrow_mut();
+                st.push_command(update_cmd(id.clone(), update_response::Response::Accepted(())));
+                st.running_handlers += 1;
+                st.epoch += 1;
+                st.new_routines.push(NewRoutine {
+                    name: format!("update handler `{}` (update id {})", update.name, update.id),
+                    is_handler: true,
+                    future: Box::pin(async move {
+                        let result = handler(input).await;
+                        let mut st = state.borrow_mut();
+                        st.running_handlers -= 1;
+                        let response = match result {
+                            Ok(payload) => update_response::Response::Completed(payload),
+                            Err(failure) => update_response::Response::Rejected(failure.to_proto()),
+                        };
+                        st.push_command(update_cmd(id, response));
+                    }),
+                });
+            }
+        }
+    }
+
+    /// Runs `f` with commands refused; a refused command or a panic becomes the error.
+    fn run_read_only<T>(&self, what: String, f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+        self.state.borrow_mut().enter_read_only(what.clone());
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let violation = self.state.borrow_mut().leave_read_only();
+        match (result, violation) {
+            (_, Some(violation)) => Err(Failure::application(violation, "ReadOnlyViolation", true)),
+            (Ok(r), None) => r,
+            (Err(panic), None) => Err(Failure::application(
+                format!("{what} panicked: {}", panic_text(&*panic)),
+                "HandlerPanic",
+                true,
+            )),
+        }
+    }
+
+    fn reject_unhandled_updates(&mut self) {
+        let mut st = self.state.borrow_mut();
+        let known: Vec<String> = st.update_handlers.keys().cloned().collect();
+        for update in std::mem::take(&mut st.pending_updates) {
+            let failure = Failure::application(
+                format!(
+                    "workflow `{}` has no update handler `{}`; known updates: [{}]",
+                    self.workflow_type,
+                    update.name,
+                    known.join(", ")
+                ),
+                "UnknownUpdate",
+                true,
+            );
+            st.push_command(update_cmd(
+                update.protocol_instance_id,
+                update_response::Response::Rejected(failure.to_proto()),
+            ));
+        }
+    }
+
+    fn panic_message(&self, panic: &(dyn std::any::Any + Send)) -> String {
+        let text = panic_text(panic);
         let hint = if text.contains("Tokio") || text.contains("reactor") || text.contains("tokio") {
             " (workflow code runs without a tokio runtime because tokio timers, tasks and I/O are not \
              deterministic: use ctx.sleep() for timers and activities for I/O)"
@@ -272,6 +426,17 @@ impl Run {
 
     /// Turns the main routine's result into the terminal command.
     fn finish(&mut self, result: Result<Payload, WorkflowError>) {
+        let unfinished: Vec<&str> = self
+            .routines
+            .iter()
+            .filter(|r| r.is_handler)
+            .map(|r| r.name.as_str())
+            .collect();
+        if !unfinished.is_empty() {
+            tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, handlers = ?unfinished,
+                "workflow finished while handlers were still running; their updates fail for their callers \
+                 (wait with ctx.wait_condition(|| ctx.all_handlers_finished()) to let them finish)");
+        }
         let mut st = self.state.borrow_mut();
         let cancelled = st.cancel_requested.is_some();
         let command = match result {
@@ -292,23 +457,51 @@ impl Run {
     }
 
     fn answer_query(&self, q: QueryWorkflow) -> wc::WorkflowCommand {
-        let failure = Failure::application(
-            format!(
-                "workflow `{}` has no query handler `{}`; known queries: []",
-                self.workflow_type, q.query_type
-            ),
-            "UnknownQuery",
-            true,
-        );
+        let handler = self.state.borrow().query_handlers.get(&q.query_type).cloned();
+        let result = match (q.query_type.as_str(), handler) {
+            (name, Some(handler)) => {
+                self.run_read_only(format!("query handler `{name}`"), || handler(&q.arguments))
+            }
+            (STACK_TRACE_QUERY, None) => {
+                let pending = self.state.borrow().pending_keys();
+                crate::converter::to_payload(&format!(
+                    "workflow `{}` (run {}) is waiting on: {pending:?}",
+                    self.workflow_type, self.run_id
+                ))
+                .map_err(|e| Failure::application(e.to_string(), "PayloadEncodeError", true))
+            }
+            (name, None) => {
+                let mut known: Vec<String> = self.state.borrow().query_handlers.keys().cloned().collect();
+                known.push(STACK_TRACE_QUERY.to_string());
+                Err(Failure::application(
+                    format!(
+                        "workflow `{}` has no query handler `{name}`; known queries: [{}]",
+                        self.workflow_type,
+                        known.join(", ")
+                    ),
+                    "UnknownQuery",
+                    true,
+                ))
+            }
+        };
+        let variant = match result {
+            Ok(payload) => query_result::Variant::Succeeded(QuerySuccess {
+                response: Some(payload),
+            }),
+            Err(failure) => query_result::Variant::Failed(failure.to_proto()),
+        };
         wc::WorkflowCommand {
             variant: Some(Cmd::RespondToQuery(QueryResult {
                 query_id: q.query_id,
-                variant: Some(query_result::Variant::Failed(failure.to_proto())),
+                variant: Some(variant),
             })),
             ..Default::default()
         }
     }
 }
+
+/// The query the Web UI sends for its "stack trace" view.
+const STACK_TRACE_QUERY: &str = "__stack_trace";
 
 impl Drop for Run {
     fn drop(&mut self) {

@@ -1,14 +1,16 @@
 //! The state one workflow run shares between its executor and its [`crate::WorkflowContext`]:
 //! sequence numbers, buffered commands, and the table of pending commands awaiting resolution.
 
+use crate::converter::{Failure, Payload};
 use crate::workflow::WorkflowInfo;
+use futures::future::LocalBoxFuture;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 use std::task::Waker;
 use std::time::SystemTime;
 use temporalio_common::protos::coresdk::{
-    activity_result::ActivityResolution, workflow_commands::WorkflowCommand,
+    activity_result::ActivityResolution, workflow_activation::DoUpdate, workflow_commands::WorkflowCommand,
     workflow_commands::workflow_command::Variant,
 };
 
@@ -18,6 +20,7 @@ pub(crate) enum CommandKey {
     Timer(u32),
     /// Activities and local activities share one counter: both resolve through `ResolveActivity`.
     Activity(u32),
+    SignalExternal(u32),
 }
 
 /// What Core told us about a pending command.
@@ -25,6 +28,30 @@ pub(crate) enum CommandKey {
 pub(crate) enum Resolution {
     TimerFired,
     Activity(Box<ActivityResolution>),
+    /// `None` when the signal was delivered.
+    SignalExternal(Option<Box<Failure>>),
+}
+
+/// A query handler: raw arguments in, encoded result or failure out.
+pub(crate) type QueryFn = Rc<dyn Fn(&[Payload]) -> Result<Payload, Failure>>;
+/// An update validator.
+pub(crate) type ValidatorFn = Rc<dyn Fn(&[Payload]) -> Result<(), Failure>>;
+/// An update handler: raw arguments in, the routine computing the encoded result out.
+pub(crate) type UpdateFn = Rc<dyn Fn(Vec<Payload>) -> LocalBoxFuture<'static, Result<Payload, Failure>>>;
+
+/// A registered update handler.
+#[derive(Clone)]
+pub(crate) struct UpdateEntry {
+    pub(crate) validator: Option<ValidatorFn>,
+    pub(crate) handler: UpdateFn,
+}
+
+/// A routine spawned by workflow code or by the SDK (signal and update handlers).
+pub(crate) struct NewRoutine {
+    pub(crate) name: String,
+    pub(crate) future: LocalBoxFuture<'static, ()>,
+    /// Counted by `all_handlers_finished` (update handlers and async signal handlers).
+    pub(crate) is_handler: bool,
 }
 
 #[derive(Default)]
@@ -38,6 +65,7 @@ struct Slot {
 struct Sequences {
     timer: u32,
     activity: u32,
+    signal_external: u32,
 }
 
 /// A deterministic random number generator (SplitMix64) seeded by Temporal.
@@ -73,6 +101,28 @@ pub(crate) struct RunState {
     commands: Vec<WorkflowCommand>,
     pending: HashMap<CommandKey, Slot>,
     seq: Sequences,
+    /// Bumped whenever workflow-visible state changes through the SDK (a resolution or signal
+    /// consumed, a routine started or finished): the executor polls again until it stops moving.
+    pub(crate) epoch: u64,
+    /// Signals not yet consumed, by name, in arrival order.
+    signals: HashMap<String, VecDeque<Vec<Payload>>>,
+    signal_wakers: Vec<Waker>,
+    /// Names with a registered signal handler (for error messages and the UI).
+    pub(crate) signal_handler_names: Vec<String>,
+    pub(crate) query_handlers: BTreeMap<String, QueryFn>,
+    pub(crate) update_handlers: BTreeMap<String, UpdateEntry>,
+    /// Updates received but not yet validated and dispatched.
+    pub(crate) pending_updates: VecDeque<DoUpdate>,
+    /// Routines to be adopted by the executor at its next pass.
+    pub(crate) new_routines: Vec<NewRoutine>,
+    /// Handler routines still running.
+    pub(crate) running_handlers: usize,
+    /// Set when a signal handler failed: the workflow fails with it.
+    pub(crate) handler_failure: Option<Failure>,
+    /// Set while a query handler or an update validator runs: commands are refused.
+    read_only: Option<String>,
+    /// The first command refused while read-only.
+    pub(crate) read_only_violation: Option<String>,
 }
 
 /// Shared handle to a run's state (single-threaded).
@@ -95,8 +145,75 @@ impl RunState {
             seq: Sequences {
                 timer: 1,
                 activity: 1,
+                signal_external: 1,
             },
+            epoch: 0,
+            signals: HashMap::new(),
+            signal_wakers: Vec::new(),
+            signal_handler_names: Vec::new(),
+            query_handlers: BTreeMap::new(),
+            update_handlers: BTreeMap::new(),
+            pending_updates: VecDeque::new(),
+            new_routines: Vec::new(),
+            running_handlers: 0,
+            handler_failure: None,
+            read_only: None,
+            read_only_violation: None,
         }
+    }
+
+    pub(crate) fn next_signal_external_seq(&mut self) -> u32 {
+        let s = self.seq.signal_external;
+        self.seq.signal_external += 1;
+        s
+    }
+
+    /// Buffers a received signal and wakes whoever waits for signals.
+    pub(crate) fn push_signal(&mut self, name: String, input: Vec<Payload>) {
+        self.signals.entry(name).or_default().push_back(input);
+        for w in self.signal_wakers.drain(..) {
+            w.wake();
+        }
+    }
+
+    /// Takes the oldest unconsumed signal of `name`, or records the waker.
+    pub(crate) fn poll_signal(&mut self, name: &str, waker: &Waker) -> Option<Vec<Payload>> {
+        match self.signals.get_mut(name).and_then(VecDeque::pop_front) {
+            Some(s) => {
+                self.epoch += 1;
+                Some(s)
+            }
+            None => {
+                if !self.signal_wakers.iter().any(|w| w.will_wake(waker)) {
+                    self.signal_wakers.push(waker.clone());
+                }
+                None
+            }
+        }
+    }
+
+    /// Number of buffered signals of `name`.
+    pub(crate) fn buffered_signals(&self, name: &str) -> usize {
+        self.signals.get(name).map_or(0, VecDeque::len)
+    }
+
+    /// Refuses commands until [`RunState::leave_read_only`] (query handlers, update validators).
+    pub(crate) fn enter_read_only(&mut self, what: String) {
+        self.read_only = Some(what);
+        self.read_only_violation = None;
+    }
+
+    /// Accepts commands again; returns the first refused command, if any.
+    pub(crate) fn leave_read_only(&mut self) -> Option<String> {
+        self.read_only = None;
+        self.read_only_violation.take()
+    }
+
+    /// The pending commands, for the `__stack_trace` query.
+    pub(crate) fn pending_keys(&self) -> Vec<CommandKey> {
+        let mut keys: Vec<_> = self.pending.keys().copied().collect();
+        keys.sort_by_key(|k| format!("{k:?}"));
+        keys
     }
 
     pub(crate) fn next_timer_seq(&mut self) -> u32 {
@@ -111,16 +228,36 @@ impl RunState {
         s
     }
 
-    /// Buffers a command, in the order workflow code issued it.
+    /// Buffers a command, in the order workflow code issued it. While read-only (a query handler
+    /// or an update validator runs), the command is refused and recorded as a violation.
     pub(crate) fn push_command(&mut self, variant: Variant) {
+        if let Some(what) = &self.read_only {
+            if self.read_only_violation.is_none() {
+                let name = format!("{variant:?}");
+                let name = name
+                    .split(['(', ' ', '{'])
+                    .next()
+                    .unwrap_or("command")
+                    .to_string();
+                self.read_only_violation = Some(format!(
+                    "{what} tried to issue a {name} command; it must be read-only"
+                ));
+            }
+            return;
+        }
         self.commands.push(WorkflowCommand {
             variant: Some(variant),
             ..Default::default()
         });
     }
 
-    /// Buffers a command and registers a slot for its resolution.
+    /// Buffers a command and registers a slot for its resolution (none when read-only: the
+    /// command was refused, so nothing will resolve it).
     pub(crate) fn push_pending(&mut self, key: CommandKey, variant: Variant) {
+        if self.read_only.is_some() {
+            self.push_command(variant);
+            return;
+        }
         self.push_command(variant);
         self.pending.insert(key, Slot::default());
     }
@@ -150,6 +287,7 @@ impl RunState {
         match slot.resolution.take() {
             Some(r) => {
                 self.pending.remove(&key);
+                self.epoch += 1;
                 Some(r)
             }
             None => {

@@ -116,8 +116,40 @@ impl Workflow for Cancellable {
     }
 }
 
+/// Registers an update handler after a timer, and collects `tick` signals with a handler
+/// registered late.
+struct Messages;
+impl Workflow for Messages {
+    type Input = ();
+    type Output = Vec<u32>;
+    const NAME: &'static str = "Messages";
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<Vec<u32>> {
+        struct Double;
+        impl crate::workflow::UpdateDefinition for Double {
+            const NAME: &'static str = "double";
+            type Args = u32;
+            type Result = u32;
+        }
+        struct Tick;
+        impl crate::workflow::SignalDefinition for Tick {
+            const NAME: &'static str = "tick";
+            type Data = u32;
+        }
+        ctx.on_update::<Double, _, _>(|x| async move { Ok(x * 2) });
+        ctx.sleep(Duration::from_secs(1)).await;
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let s = seen.clone();
+        ctx.on_signal::<Tick>(move |n| s.borrow_mut().push(n));
+        let s = seen.clone();
+        ctx.wait_condition(move || s.borrow().len() >= 3).await;
+        let out = seen.borrow().clone();
+        Ok(out)
+    }
+}
+
 fn threads() -> WorkflowThreads {
     let mut reg = WorkflowRegistry::default();
+    reg.register::<Messages>();
     reg.register::<Sequenced>();
     reg.register::<Race>();
     reg.register::<ThreadWake>();
@@ -305,7 +337,7 @@ fn unknown_workflow_type_names_the_registered_ones() {
     let msg = failure_message(&c);
     assert!(msg.contains("`Nope` is not registered"), "{msg}");
     assert!(
-        msg.contains("Cancellable, Race, Sequenced, ThreadWake, TokioSleep"),
+        msg.contains("[Cancellable, Messages, Race, Sequenced, ThreadWake, TokioSleep]"),
         "{msg}"
     );
 }
@@ -335,4 +367,100 @@ fn cancellation_and_queries() {
     });
     let c = activate(&mut t, activation("r7", vec![cancel]));
     assert_eq!(describe(&commands(&c)), vec!["cancelled"]);
+}
+
+fn do_update(id: &str, name: &str, arg: u32) -> Job {
+    Job::DoUpdate(
+        temporalio_common::protos::coresdk::workflow_activation::DoUpdate {
+            id: id.into(),
+            protocol_instance_id: format!("p-{id}"),
+            name: name.into(),
+            input: vec![to_payload(&arg).unwrap()],
+            run_validator: true,
+            ..Default::default()
+        },
+    )
+}
+
+fn signal(name: &str, n: u32) -> Job {
+    Job::SignalWorkflow(
+        temporalio_common::protos::coresdk::workflow_activation::SignalWorkflow {
+            signal_name: name.into(),
+            input: vec![to_payload(&n).unwrap()],
+            ..Default::default()
+        },
+    )
+}
+
+fn describe_updates(cmds: &[Cmd]) -> Vec<String> {
+    use temporalio_common::protos::coresdk::workflow_commands::update_response::Response;
+    cmds.iter()
+        .filter_map(|c| match c {
+            Cmd::UpdateResponse(u) => Some(match u.response.as_ref().unwrap() {
+                Response::Accepted(()) => format!("{}:accepted", u.protocol_instance_id),
+                Response::Rejected(f) => format!("{}:rejected:{}", u.protocol_instance_id, f.message),
+                Response::Completed(p) => {
+                    format!(
+                        "{}:completed:{}",
+                        u.protocol_instance_id,
+                        from_payload::<u32>(p).unwrap()
+                    )
+                }
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_update_in_the_first_activation_reaches_a_handler_registered_by_workflow_code() {
+    let mut t = threads();
+    // The update arrives with InitializeWorkflow (update-with-start): the handler does not exist
+    // until the workflow's code first runs, and it must still be accepted in this activation.
+    let c = activate(
+        &mut t,
+        activation(
+            "m1",
+            vec![
+                init("Messages"),
+                do_update("u1", "double", 21),
+                do_update("u2", "nope", 1),
+            ],
+        ),
+    );
+    let cmds = commands(&c);
+    let updates = describe_updates(&cmds);
+    assert_eq!(updates[0], "p-u1:accepted");
+    assert_eq!(updates[1], "p-u1:completed:42");
+    assert!(
+        updates[2].starts_with(
+            "p-u2:rejected:workflow `Messages` has no update handler `nope`; known updates: [double]"
+        ),
+        "{}",
+        updates[2]
+    );
+    assert_eq!(
+        describe(&cmds).iter().filter(|c| c.starts_with("timer#")).count(),
+        1
+    );
+}
+
+#[test]
+fn signals_before_their_handler_are_delivered_in_order_when_it_registers() {
+    let mut t = threads();
+    activate(&mut t, activation("m2", vec![init("Messages")]));
+    // Three signals arrive while the workflow is still in its timer, before the handler exists.
+    let c = activate(
+        &mut t,
+        activation("m2", vec![signal("tick", 1), signal("tick", 2)]),
+    );
+    assert!(commands(&c).is_empty());
+    let c = activate(
+        &mut t,
+        activation(
+            "m2",
+            vec![signal("tick", 3), Job::FireTimer(FireTimer { seq: 1 })],
+        ),
+    );
+    assert_eq!(describe(&commands(&c)), vec!["complete:[1,2,3]"]);
 }

@@ -11,10 +11,10 @@ pub enum ActivityError {
     /// The activity failed after the server stopped retrying (or it was non-retryable); the
     /// failure chain starts with Temporal's `ActivityFailure` and its cause says why.
     #[error("{0}")]
-    Failed(Failure),
+    Failed(Box<Failure>),
     /// The activity was cancelled.
     #[error("activity cancelled: {0}")]
-    Cancelled(Failure),
+    Cancelled(Box<Failure>),
     /// The activity completed, but its result does not decode as the expected type.
     #[error("activity `{activity}` completed with a result that cannot be decoded: {source}")]
     Decode {
@@ -37,7 +37,7 @@ impl ActivityError {
     /// The Temporal failure chain, when there is one.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            ActivityError::Failed(f) | ActivityError::Cancelled(f) => Some(f),
+            ActivityError::Failed(f) | ActivityError::Cancelled(f) => Some(f.as_ref()),
             _ => None,
         }
     }
@@ -55,7 +55,7 @@ impl ActivityError {
     /// The failure recorded when this error ends a workflow.
     pub fn to_failure(&self) -> Failure {
         match self {
-            ActivityError::Failed(f) | ActivityError::Cancelled(f) => f.clone(),
+            ActivityError::Failed(f) | ActivityError::Cancelled(f) => (**f).clone(),
             ActivityError::Decode { .. } => {
                 Failure::application(self.to_string(), "PayloadDecodeError", true)
             }
@@ -73,7 +73,7 @@ impl ActivityError {
 /// and retry flag, and other errors become an application failure named after their Rust type.
 pub enum WorkflowError {
     /// The workflow fails with this failure.
-    Failed(Failure),
+    Failed(Box<Failure>),
     /// The workflow reports itself cancelled (use after cancellation was requested).
     Cancelled,
 }
@@ -84,13 +84,21 @@ pub type WorkflowResult<T> = Result<T, WorkflowError>;
 impl WorkflowError {
     /// A workflow failure with a message and an application error type.
     pub fn application(message: impl Into<String>, error_type: impl Into<String>) -> Self {
-        WorkflowError::Failed(Failure::application(message, error_type, false))
+        WorkflowError::Failed(Box::new(Failure::application(message, error_type, false)))
+    }
+
+    /// The failure this error stands for (a cancellation failure for `Cancelled`).
+    pub fn into_failure(self) -> Failure {
+        match self {
+            WorkflowError::Failed(f) => *f,
+            WorkflowError::Cancelled => Failure::cancelled("cancelled"),
+        }
     }
 
     /// The failure to record, if the workflow fails.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            WorkflowError::Failed(f) => Some(f),
+            WorkflowError::Failed(f) => Some(f.as_ref()),
             WorkflowError::Cancelled => None,
         }
     }
@@ -100,9 +108,9 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
     fn from(err: E) -> Self {
         let any: &(dyn std::error::Error + 'static) = &err;
         if let Some(a) = any.downcast_ref::<ActivityError>() {
-            return WorkflowError::Failed(a.to_failure());
+            return WorkflowError::Failed(Box::new(a.to_failure()));
         }
-        WorkflowError::Failed(failure_from_error(any, std::any::type_name::<E>()))
+        WorkflowError::Failed(Box::new(failure_from_error(any, std::any::type_name::<E>())))
     }
 }
 
@@ -142,10 +150,11 @@ mod tests {
         fn body(e: ActivityError) -> WorkflowResult<()> {
             Err(e)?
         }
-        let WorkflowError::Failed(f) = body(ActivityError::Failed(chain.clone())).unwrap_err() else {
+        let WorkflowError::Failed(f) = body(ActivityError::Failed(Box::new(chain.clone()))).unwrap_err()
+        else {
             panic!()
         };
-        assert_eq!(f, chain);
+        assert_eq!(*f, chain);
     }
 
     #[test]

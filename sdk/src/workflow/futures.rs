@@ -321,9 +321,11 @@ fn activity_result<O: serde::de::DeserializeOwned>(
         unreachable!("activity keys only receive activity resolutions")
     };
     let failure = |f: Option<temporalio_common::protos::temporal::api::failure::v1::Failure>| {
-        f.as_ref()
-            .map(Failure::from_proto)
-            .unwrap_or_else(|| Failure::application("", "", false))
+        Box::new(
+            f.as_ref()
+                .map(Failure::from_proto)
+                .unwrap_or_else(|| Failure::application("", "", false)),
+        )
     };
     match res.status {
         Some(activity_resolution::Status::Completed(activity_result::Success { result })) => {
@@ -341,11 +343,11 @@ fn activity_result<O: serde::de::DeserializeOwned>(
         Some(activity_resolution::Status::Failed(f)) => Err(ActivityError::Failed(failure(f.failure))),
         Some(activity_resolution::Status::Cancelled(c)) => Err(ActivityError::Cancelled(failure(c.failure))),
         Some(activity_resolution::Status::Backoff(_)) | None => {
-            Err(ActivityError::Failed(Failure::application(
+            Err(ActivityError::Failed(Box::new(Failure::application(
                 format!("activity `{activity_type}` resolved without a result"),
                 "MissingActivityResult",
                 true,
-            )))
+            ))))
         }
     }
 }

@@ -39,6 +39,7 @@ mod context;
 mod error;
 mod futures;
 mod info;
+mod messages;
 mod options;
 
 pub use context::CancelRequested;
@@ -47,6 +48,10 @@ pub use error::{ActivityError, WorkflowError, WorkflowResult};
 pub(crate) use futures::RETRYABLE_ERRORS_HEADER;
 pub use futures::{ActivityCall, ActivityFuture, LocalActivityCall, LocalActivityFuture, Timer};
 pub use info::WorkflowInfo;
+pub use messages::{
+    ExternalSignalFuture, QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture,
+    SignalHandler, UpdateDefinition, WaitCondition,
+};
 pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
 
 use serde::{Serialize, de::DeserializeOwned};

@@ -1,0 +1,417 @@
+//! Signals, queries and updates from the client, and the combined starts (signal-with-start,
+//! update-with-start).
+
+use super::handle::WorkflowHandle;
+use super::{Client, ClientError, StartWorkflowOptions};
+use crate::Workflow;
+use crate::converter::{Failure, PayloadError, from_payloads, to_payload};
+use crate::workflow::{QueryDefinition, SignalDefinition, UpdateDefinition};
+use serde::{Serialize, de::DeserializeOwned};
+use temporalio_common::protos::temporal::api::{
+    common::v1::{Payloads, WorkflowExecution, WorkflowType},
+    enums::v1::UpdateWorkflowExecutionLifecycleStage,
+    query::v1::WorkflowQuery,
+    taskqueue::v1::TaskQueue,
+    update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome},
+    workflowservice::v1::{
+        ExecuteMultiOperationRequest, PollWorkflowExecutionUpdateRequest, QueryWorkflowRequest,
+        SignalWithStartWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
+        UpdateWorkflowExecutionRequest,
+        execute_multi_operation_request::{Operation, operation},
+        execute_multi_operation_response::response,
+    },
+};
+use tonic::Code;
+
+/// Why a query produced no result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The workflow answered with an error (unknown query, failing or non-read-only handler).
+    #[error("query `{query}` failed: {message}")]
+    Failed {
+        /// The query name.
+        query: String,
+        /// The workflow's answer.
+        message: String,
+    },
+    /// The result does not decode as the expected type.
+    #[error("query `{query}` returned a result that cannot be decoded: {source}")]
+    Decode {
+        /// The query name.
+        query: String,
+        /// The decoding error.
+        source: PayloadError,
+    },
+    /// Talking to the server failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Why an update produced no result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    /// The update was rejected by its validator (or no handler exists), or its handler failed.
+    #[error("update `{update}` failed: {failure}")]
+    Failed {
+        /// The update name.
+        update: String,
+        /// The failure.
+        failure: Box<Failure>,
+    },
+    /// The result does not decode as the expected type.
+    #[error("update `{update}` returned a result that cannot be decoded: {source}")]
+    Decode {
+        /// The update name.
+        update: String,
+        /// The decoding error.
+        source: PayloadError,
+    },
+    /// Talking to the server failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl UpdateError {
+    /// The failure, when the workflow rejected the update or its handler failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Self::Failed { failure, .. } => Some(failure.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+fn payloads<T: Serialize + ?Sized>(value: &T) -> Result<Option<Payloads>, ClientError> {
+    Ok(Some(Payloads {
+        payloads: vec![to_payload(value)?],
+    }))
+}
+
+impl<O> WorkflowHandle<O> {
+    /// Sends signal `S`.
+    pub async fn signal<S: SignalDefinition>(&self, data: &S::Data) -> Result<(), ClientError> {
+        self.signal_by_name(S::NAME, data).await
+    }
+
+    /// Sends a signal by name.
+    pub async fn signal_by_name<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        data: &T,
+    ) -> Result<(), ClientError> {
+        let client = self.client();
+        client
+            .connection()
+            .workflow_service()
+            .signal_workflow_execution(tonic::Request::new(SignalWorkflowExecutionRequest {
+                namespace: client.namespace().to_string(),
+                workflow_execution: self.execution_ref(),
+                signal_name: name.to_string(),
+                input: payloads(data)?,
+                identity: client.identity().to_string(),
+                request_id: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("SignalWorkflowExecution", s))?;
+        Ok(())
+    }
+
+    /// Runs query `Q`; works on running and closed workflows.
+    pub async fn query<Q: QueryDefinition>(&self, args: &Q::Args) -> Result<Q::Result, QueryError> {
+        self.query_by_name(Q::NAME, args).await
+    }
+
+    /// Runs a query by name.
+    pub async fn query_by_name<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        name: &str,
+        args: &A,
+    ) -> Result<R, QueryError> {
+        let client = self.client();
+        let response = client
+            .connection()
+            .workflow_service()
+            .query_workflow(tonic::Request::new(QueryWorkflowRequest {
+                namespace: client.namespace().to_string(),
+                execution: self.execution_ref(),
+                query: Some(WorkflowQuery {
+                    query_type: name.to_string(),
+                    query_args: payloads(args)?,
+                    header: None,
+                }),
+                query_reject_condition: 0,
+            }))
+            .await
+            .map_err(|status| match status.code() {
+                Code::InvalidArgument | Code::Unknown | Code::Internal => QueryError::Failed {
+                    query: name.to_string(),
+                    message: status.message().to_string(),
+                },
+                _ => ClientError::rpc("QueryWorkflow", status).into(),
+            })?
+            .into_inner();
+        if let Some(rejected) = response.query_rejected {
+            return Err(QueryError::Failed {
+                query: name.to_string(),
+                message: format!("rejected: workflow status is {:?}", rejected.status),
+            });
+        }
+        let result = response.query_result.map(|p| p.payloads).unwrap_or_default();
+        from_payloads(&result).map_err(|source| QueryError::Decode {
+            query: name.to_string(),
+            source,
+        })
+    }
+
+    /// Runs update `U` and waits for its result (a fresh update id).
+    pub async fn execute_update<U: UpdateDefinition>(
+        &self,
+        args: &U::Args,
+    ) -> Result<U::Result, UpdateError> {
+        self.update_by_name(U::NAME, args, None).await
+    }
+
+    /// Runs update `U` with a chosen update id: sending the same id twice runs the handler once,
+    /// and both calls get its result.
+    pub async fn execute_update_with_id<U: UpdateDefinition>(
+        &self,
+        update_id: &str,
+        args: &U::Args,
+    ) -> Result<U::Result, UpdateError> {
+        self.update_by_name(U::NAME, args, Some(update_id.to_string()))
+            .await
+    }
+
+    /// Runs an update by name and waits for its result.
+    pub async fn update_by_name<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        name: &str,
+        args: &A,
+        update_id: Option<String>,
+    ) -> Result<R, UpdateError> {
+        let client = self.client();
+        let request = update_request(client, self.execution_ref(), name, args, update_id)?;
+        let update_id = request
+            .request
+            .as_ref()
+            .and_then(|r| r.meta.as_ref())
+            .map(|m| m.update_id.clone());
+        let response = client
+            .connection()
+            .workflow_service()
+            .update_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|s| ClientError::rpc("UpdateWorkflowExecution", s))?
+            .into_inner();
+        let reference = response.update_ref.or_else(|| {
+            Some(UpdateRef {
+                workflow_execution: self.execution_ref(),
+                update_id: update_id.unwrap_or_default(),
+            })
+        });
+        let outcome = match response.outcome {
+            Some(o) => o,
+            None => poll_update(client, reference).await?,
+        };
+        decode_outcome(name, outcome)
+    }
+
+    fn execution_ref(&self) -> Option<WorkflowExecution> {
+        Some(WorkflowExecution {
+            workflow_id: self.workflow_id().to_string(),
+            run_id: self.run_id().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+fn update_request<A: Serialize + ?Sized>(
+    client: &Client,
+    execution: Option<WorkflowExecution>,
+    name: &str,
+    args: &A,
+    update_id: Option<String>,
+) -> Result<UpdateWorkflowExecutionRequest, ClientError> {
+    Ok(UpdateWorkflowExecutionRequest {
+        namespace: client.namespace().to_string(),
+        workflow_execution: execution,
+        first_execution_run_id: String::new(),
+        wait_policy: Some(WaitPolicy {
+            lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
+        }),
+        request: Some(Request {
+            meta: Some(Meta {
+                update_id: update_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                identity: client.identity().to_string(),
+            }),
+            input: Some(Input {
+                header: None,
+                name: name.to_string(),
+                args: payloads(args)?,
+            }),
+            ..Default::default()
+        }),
+    })
+}
+
+/// Long-polls an update until it has an outcome.
+async fn poll_update(client: &Client, reference: Option<UpdateRef>) -> Result<Outcome, ClientError> {
+    loop {
+        let response = client
+            .connection()
+            .workflow_service()
+            .poll_workflow_execution_update(tonic::Request::new(PollWorkflowExecutionUpdateRequest {
+                namespace: client.namespace().to_string(),
+                update_ref: reference.clone(),
+                identity: client.identity().to_string(),
+                wait_policy: Some(WaitPolicy {
+                    lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
+                }),
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("PollWorkflowExecutionUpdate", s))?
+            .into_inner();
+        if let Some(outcome) = response.outcome {
+            return Ok(outcome);
+        }
+    }
+}
+
+fn decode_outcome<R: DeserializeOwned>(name: &str, outcome: Outcome) -> Result<R, UpdateError> {
+    match outcome.value {
+        Some(outcome::Value::Success(p)) => {
+            from_payloads(&p.payloads).map_err(|source| UpdateError::Decode {
+                update: name.to_string(),
+                source,
+            })
+        }
+        Some(outcome::Value::Failure(f)) => Err(UpdateError::Failed {
+            update: name.to_string(),
+            failure: Box::new(Failure::from_proto(&f)),
+        }),
+        None => Err(UpdateError::Failed {
+            update: name.to_string(),
+            failure: Box::new(Failure::application(
+                "the update has no outcome",
+                "MissingOutcome",
+                true,
+            )),
+        }),
+    }
+}
+
+impl Client {
+    /// Sends signal `S` to workflow `W`, starting the workflow first if it is not running
+    /// (Temporal's signal-with-start: one atomic call).
+    pub async fn signal_with_start<W: Workflow, S: SignalDefinition>(
+        &self,
+        input: W::Input,
+        signal_data: &S::Data,
+        options: StartWorkflowOptions,
+    ) -> Result<WorkflowHandle<W::Output>, ClientError> {
+        let start = self.start_request(W::NAME, &input, &options)?;
+        let request = SignalWithStartWorkflowExecutionRequest {
+            namespace: start.namespace,
+            workflow_id: start.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: W::NAME.to_string(),
+            }),
+            task_queue: Some(TaskQueue {
+                name: options.task_queue.clone(),
+                ..Default::default()
+            }),
+            input: start.input,
+            workflow_execution_timeout: start.workflow_execution_timeout,
+            workflow_run_timeout: start.workflow_run_timeout,
+            workflow_task_timeout: start.workflow_task_timeout,
+            identity: start.identity,
+            request_id: start.request_id,
+            workflow_id_reuse_policy: start.workflow_id_reuse_policy,
+            workflow_id_conflict_policy: start.workflow_id_conflict_policy,
+            signal_name: S::NAME.to_string(),
+            signal_input: payloads(signal_data)?,
+            retry_policy: start.retry_policy,
+            ..Default::default()
+        };
+        let response = self
+            .connection()
+            .workflow_service()
+            .signal_with_start_workflow_execution(tonic::Request::new(request))
+            .await
+            .map_err(|s| ClientError::rpc("SignalWithStartWorkflowExecution", s))?
+            .into_inner();
+        Ok(WorkflowHandle::new(
+            self.clone(),
+            start.workflow_id,
+            Some(response.run_id),
+        ))
+    }
+
+    /// Starts workflow `W` (or, with [`super::IdConflictPolicy::UseExisting`], uses the running
+    /// one) and runs update `U` on it in one call; returns the handle and the update's result.
+    pub async fn execute_update_with_start<W: Workflow, U: UpdateDefinition>(
+        &self,
+        input: W::Input,
+        options: StartWorkflowOptions,
+        update_args: &U::Args,
+        update_id: Option<String>,
+    ) -> Result<(WorkflowHandle<W::Output>, U::Result), UpdateError> {
+        let start = self.start_request(W::NAME, &input, &options)?;
+        let workflow_id = start.workflow_id.clone();
+        let execution = Some(WorkflowExecution {
+            workflow_id: workflow_id.clone(),
+            run_id: String::new(),
+        });
+        let update = update_request(self, execution.clone(), U::NAME, update_args, update_id)?;
+        let update_id = update
+            .request
+            .as_ref()
+            .and_then(|r| r.meta.as_ref())
+            .map(|m| m.update_id.clone());
+        let response = self
+            .connection()
+            .workflow_service()
+            .execute_multi_operation(tonic::Request::new(ExecuteMultiOperationRequest {
+                namespace: self.namespace().to_string(),
+                operations: vec![
+                    Operation {
+                        operation: Some(operation::Operation::StartWorkflow(start)),
+                    },
+                    Operation {
+                        operation: Some(operation::Operation::UpdateWorkflow(update)),
+                    },
+                ],
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("ExecuteMultiOperation", s))?
+            .into_inner();
+        let mut run_id = None;
+        let mut outcome = None;
+        let mut reference = None;
+        for r in response.responses {
+            match r.response {
+                Some(response::Response::StartWorkflow(s)) => run_id = Some(s.run_id),
+                Some(response::Response::UpdateWorkflow(u)) => {
+                    outcome = u.outcome;
+                    reference = u.update_ref;
+                }
+                None => {}
+            }
+        }
+        let outcome = match outcome {
+            Some(o) => o,
+            None => {
+                let reference = reference.or(Some(UpdateRef {
+                    workflow_execution: execution,
+                    update_id: update_id.unwrap_or_default(),
+                }));
+                poll_update(self, reference).await?
+            }
+        };
+        let result = decode_outcome(U::NAME, outcome)?;
+        Ok((WorkflowHandle::new(self.clone(), workflow_id, run_id), result))
+    }
+}
