@@ -161,3 +161,72 @@ pub fn workflow_task_failures(history: &History) -> Vec<String> {
         })
         .collect()
 }
+
+/// The fixture workflows, registered on a replayer.
+pub fn fixture_replayer() -> ironflow::replay::Replayer {
+    use fixtures::*;
+    ironflow::replay::Replayer::new()
+        .register_workflow::<GreetWorkflow>()
+        .register_workflow::<RetryWorkflow>()
+        .register_workflow::<DeclineWorkflow>()
+        .register_workflow::<TimeoutRetryWorkflow>()
+        .register_workflow::<LocalEchoWorkflow>()
+        .register_workflow::<TimerWorkflow>()
+        .register_workflow::<RejectWorkflow>()
+        .register_workflow::<PanicOnceWorkflow>()
+        .register_workflow::<NapWorkflow>()
+        .register_workflow::<TwoStepWorkflow>()
+        .register_workflow::<OrderWorkflow>()
+        .register_workflow::<CollectWorkflow>()
+        .register_workflow::<SignalSenderWorkflow>()
+}
+
+/// Checks one closed workflow's history end to end: fetched over gRPC and written as JSON by
+/// Ironflow, it equals what `temporal workflow show --output json` prints (both normalised by
+/// `temporal workflow fix-history-json`); and Ironflow's JSON replays cleanly against `replayer`.
+/// Returns the path of Ironflow's JSON file (in `dir`).
+pub async fn check_history<O>(
+    handle: &ironflow::client::WorkflowHandle<O>,
+    replayer: &ironflow::replay::Replayer,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let id = handle.workflow_id();
+    let history = handle.fetch_history().await.expect("fetch the history");
+    let ours = dir.join(format!("{id}.json"));
+    ironflow::history::write_file(&ours, &history).expect("write the history JSON");
+    let cli_out = peers::cli(&["workflow", "show", "--workflow-id", id, "--output", "json"]).await;
+    let theirs = dir.join(format!("{id}.cli.json"));
+    std::fs::write(&theirs, cli_out).expect("write the CLI's JSON");
+    let normalised = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        async move {
+            let target = path.with_extension("norm");
+            peers::cli_local(&[
+                "workflow",
+                "fix-history-json",
+                "--source",
+                path.to_str().expect("utf-8 path"),
+                "--target",
+                target.to_str().expect("utf-8 path"),
+            ])
+            .await;
+            let text = std::fs::read_to_string(&target).expect("read the normalised JSON");
+            serde_json::from_str::<serde_json::Value>(&text).expect("the normalised history is JSON")
+        }
+    };
+    let (a, b) = (normalised(&ours).await, normalised(&theirs).await);
+    assert!(
+        a == b,
+        "Ironflow's JSON for {id} differs from the CLI's after normalisation:\nours: {a}\ncli:  {b}"
+    );
+    let result = replayer.replay_file(&ours).await;
+    assert!(result.passed(), "{id} does not replay: {:?}", result.outcome);
+    ours
+}
+
+/// A fresh temporary directory for this test (removed by the OS's tmp cleanup, named uniquely).
+pub fn temp_dir(prefix: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(unique(prefix));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}

@@ -26,6 +26,22 @@ pub async fn cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs the CLI with `args` only (no server involved, e.g. `fix-history-json`); panics with its
+/// output if it exits non-zero.
+pub async fn cli_local(args: &[&str]) -> String {
+    let mut cmd = Command::new(temporal_cli());
+    cmd.args(args);
+    let out = run(cmd, Duration::from_secs(60)).await;
+    assert!(
+        out.status.success(),
+        "temporal {args:?} failed with {}:\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The Python interpreter to use (`IRONFLOW_PYTHON`, else `python3`).
 pub fn python() -> String {
     std::env::var("IRONFLOW_PYTHON").unwrap_or_else(|_| "python3".into())

@@ -1,5 +1,7 @@
 //! Shared helpers for the examples.
 
+pub mod hello;
+
 use ironflow::client::{Client, ConnectOptions};
 use ironflow::testing::DevServer;
 

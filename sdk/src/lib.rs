@@ -53,6 +53,8 @@ pub mod client;
 pub mod converter;
 pub mod error;
 mod executor;
+pub mod history;
+pub mod replay;
 pub mod testing;
 pub mod worker;
 pub mod workflow;

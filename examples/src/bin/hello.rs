@@ -5,61 +5,9 @@
 //! TEMPORAL_ADDRESS=localhost:7233 cargo run -p ironflow-examples --bin hello
 //! ```
 
+use ironflow::Worker;
 use ironflow::client::StartWorkflowOptions;
-use ironflow::{Activity, ActivityContext, Worker, Workflow, WorkflowContext, WorkflowResult};
-use std::time::Duration;
-
-/// Builds a greeting.
-struct Greet;
-
-#[async_trait::async_trait]
-impl Activity for Greet {
-    type Input = String;
-    type Output = String;
-    type Error = std::convert::Infallible;
-
-    fn name(&self) -> &str {
-        "greet"
-    }
-
-    async fn execute(&self, _ctx: ActivityContext, name: String) -> Result<String, Self::Error> {
-        Ok(format!("Hello, {name}!"))
-    }
-}
-
-/// Turns text into a shout.
-struct Shout;
-
-#[async_trait::async_trait]
-impl Activity for Shout {
-    type Input = String;
-    type Output = String;
-    type Error = std::convert::Infallible;
-
-    fn name(&self) -> &str {
-        "shout"
-    }
-
-    async fn execute(&self, _ctx: ActivityContext, text: String) -> Result<String, Self::Error> {
-        Ok(text.to_uppercase())
-    }
-}
-
-/// greet → one second durable timer → shout.
-struct HelloWorkflow;
-
-impl Workflow for HelloWorkflow {
-    type Input = String;
-    type Output = String;
-    const NAME: &'static str = "HelloWorkflow";
-
-    async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
-        let greeting = ctx.execute_activity(&Greet, name).await?;
-        ctx.sleep(Duration::from_secs(1)).await;
-        let shouted = ctx.execute_activity(&Shout, greeting).await?;
-        Ok(shouted)
-    }
-}
+use ironflow_examples::hello::{Greet, HelloWorkflow, Shout};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -233,7 +233,10 @@ impl Run {
             Job::CancelWorkflow(c) => st.request_cancel(c.reason),
             Job::SignalWorkflow(s) => st.push_signal(s.signal_name, s.input),
             Job::DoUpdate(u) => st.pending_updates.push_back(u),
-            Job::NotifyHasPatch(_) | Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
+            Job::NotifyHasPatch(p) => {
+                st.patches.insert(p.patch_id, true);
+            }
+            Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
             other => {
                 tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, job = ?other,
                     "activation job not supported by this Ironflow version; ignored");

@@ -123,6 +123,11 @@ pub(crate) struct RunState {
     read_only: Option<String>,
     /// The first command refused while read-only.
     pub(crate) read_only_violation: Option<String>,
+    /// Patch decisions: `true` once history (`NotifyHasPatch`) or this run's code recorded the
+    /// patch; `false` when replay found no marker.
+    pub(crate) patches: HashMap<String, bool>,
+    /// Patches whose marker command was sent.
+    pub(crate) patch_markers_sent: std::collections::HashSet<String>,
 }
 
 /// Shared handle to a run's state (single-threaded).
@@ -159,6 +164,8 @@ impl RunState {
             handler_failure: None,
             read_only: None,
             read_only_violation: None,
+            patches: HashMap::new(),
+            patch_markers_sent: std::collections::HashSet::new(),
         }
     }
 

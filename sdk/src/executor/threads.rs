@@ -24,8 +24,12 @@ use tokio::sync::oneshot;
 
 type Reply = oneshot::Sender<WorkflowActivationCompletion>;
 
+/// An activation for a thread, with the environment of the run if it differs from the
+/// thread's default (the replayer runs histories from many task queues).
+type Message = (WorkflowActivation, Option<RunEnvironment>, Reply);
+
 struct WorkflowThread {
-    tx: mpsc::Sender<(WorkflowActivation, Reply)>,
+    tx: mpsc::Sender<Message>,
     join: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -45,7 +49,7 @@ impl WorkflowThreads {
     ) -> std::io::Result<Self> {
         let threads = (0..count.max(1))
             .map(|i| {
-                let (tx, rx) = mpsc::channel::<(WorkflowActivation, Reply)>();
+                let (tx, rx) = mpsc::channel::<Message>();
                 let registry = registry.clone();
                 let env = env.clone();
                 let join = std::thread::Builder::new()
@@ -66,6 +70,15 @@ impl WorkflowThreads {
         &mut self,
         activation: WorkflowActivation,
     ) -> oneshot::Receiver<WorkflowActivationCompletion> {
+        self.dispatch_with_env(activation, None)
+    }
+
+    /// Like [`WorkflowThreads::dispatch`], with the run's environment (used when the run starts).
+    pub(crate) fn dispatch_with_env(
+        &mut self,
+        activation: WorkflowActivation,
+        env: Option<RunEnvironment>,
+    ) -> oneshot::Receiver<WorkflowActivationCompletion> {
         let (reply_tx, reply_rx) = oneshot::channel();
         let run_id = activation.run_id.clone();
         let evicting = activation.is_only_eviction();
@@ -83,7 +96,9 @@ impl WorkflowThreads {
         if evicting {
             self.routes.remove(&run_id);
         }
-        if let Err(mpsc::SendError((activation, reply))) = self.threads[idx].tx.send((activation, reply_tx)) {
+        if let Err(mpsc::SendError((activation, _, reply))) =
+            self.threads[idx].tx.send((activation, env, reply_tx))
+        {
             let _ = reply.send(fail(
                 &activation.run_id,
                 "the workflow thread has stopped".to_string(),
@@ -91,6 +106,16 @@ impl WorkflowThreads {
             ));
         }
         reply_rx
+    }
+}
+
+impl WorkflowThreads {
+    /// Lets the threads go without waiting for them (one may be stuck in workflow code); each
+    /// ends when it next looks at its channel.
+    pub(crate) fn abandon(mut self) {
+        for t in &mut self.threads {
+            t.join.take();
+        }
     }
 }
 
@@ -109,14 +134,11 @@ impl Drop for WorkflowThreads {
     }
 }
 
-fn thread_main(
-    rx: mpsc::Receiver<(WorkflowActivation, Reply)>,
-    registry: &WorkflowRegistry,
-    env: &RunEnvironment,
-) {
+fn thread_main(rx: mpsc::Receiver<Message>, registry: &WorkflowRegistry, default_env: &RunEnvironment) {
     let mut runs: HashMap<String, Run> = HashMap::new();
-    while let Ok((activation, reply)) = rx.recv() {
+    while let Ok((activation, env, reply)) = rx.recv() {
         let run_id = activation.run_id.clone();
+        let env = env.as_ref().unwrap_or(default_env);
         let completion = match catch_unwind(AssertUnwindSafe(|| handle(&mut runs, activation, registry, env)))
         {
             Ok(c) => c,

@@ -41,6 +41,7 @@ mod futures;
 mod info;
 mod messages;
 mod options;
+mod versioning;
 
 pub use context::CancelRequested;
 pub use context::WorkflowContext;
