@@ -1,5 +1,6 @@
 """Python SDK client: signals, queries and updates Ironflow's OrderWorkflow."""
 import asyncio
+import os
 import json
 import sys
 
@@ -24,4 +25,9 @@ async def main():
     print(json.dumps({"count": count, "rejected": rejected, "items": items, "first": first, "result": result}))
 
 
+
 asyncio.run(main())
+# The SDK's native threads can abort the interpreter during finalization (SIGABRT in
+# PyGILState_Release); the work is done and printed, so leave without finalizing.
+sys.stdout.flush()
+os._exit(0)

@@ -234,7 +234,7 @@ impl Workflow for TimerWorkflow {
     const NAME: &'static str = "TimerWorkflow";
     async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<u64> {
         let before = ctx.now();
-        ctx.sleep(Duration::from_millis(ms)).await;
+        ctx.sleep(Duration::from_millis(ms)).await?;
         let elapsed = ctx.now().duration_since(before).unwrap_or_default();
         Ok(elapsed.as_millis() as u64)
     }
@@ -294,7 +294,7 @@ impl Workflow for TwoStepWorkflow {
     const NAME: &'static str = "TwoStepWorkflow";
     async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<String> {
         let first = ctx.execute_activity(&Echo, "first".to_string()).await?;
-        ctx.sleep(Duration::from_millis(ms)).await;
+        ctx.sleep(Duration::from_millis(ms)).await?;
         let second = ctx.execute_activity(&Echo, "second".to_string()).await?;
         Ok(format!("{first}+{second}"))
     }

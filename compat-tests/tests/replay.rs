@@ -143,7 +143,7 @@ impl Workflow for ExtraTimer {
     type Output = String;
     const NAME: &'static str = "GreetWorkflow";
     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         Ok(ctx.execute_activity(&Echo, format!("Hello, {name}!")).await?)
     }
 }
@@ -155,7 +155,7 @@ impl Workflow for SwappedOrder {
     type Output = String;
     const NAME: &'static str = "TwoStepWorkflow";
     async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_millis(ms)).await;
+        ctx.sleep(Duration::from_millis(ms)).await?;
         let first = ctx.execute_activity(&Echo, "first".to_string()).await?;
         let second = ctx.execute_activity(&Echo, "second".to_string()).await?;
         Ok(format!("{first}+{second}"))

@@ -49,7 +49,7 @@ impl Workflow for HelloWorkflow {
 
     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
         let greeting = ctx.execute_activity(&Greet, name).await?;
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         let shouted = ctx.execute_activity(&Shout, greeting).await?;
         Ok(shouted)
     }

@@ -128,6 +128,7 @@ impl Run {
                 .map(|p| (p.workflow_id.clone(), p.run_id.clone())),
             start_time: time(init.start_time),
             execution_timeout: duration(init.workflow_execution_timeout),
+            execution_expiration_time: time(init.workflow_execution_expiration_time),
             run_timeout: duration(init.workflow_run_timeout),
             task_timeout: duration(init.workflow_task_timeout),
             cron_schedule: non_empty(&init.cron_schedule),
@@ -227,6 +228,22 @@ impl Run {
                 st.resolve(
                     CommandKey::SignalExternal(r.seq),
                     Resolution::SignalExternal(failure),
+                );
+            }
+            Job::ResolveRequestCancelExternalWorkflow(r) => {
+                let failure = r.failure.as_ref().map(|f| Box::new(Failure::from_proto(f)));
+                st.resolve(
+                    CommandKey::CancelExternal(r.seq),
+                    Resolution::CancelExternal(failure),
+                );
+            }
+            Job::ResolveChildWorkflowExecutionStart(r) => {
+                st.resolve(CommandKey::ChildStart(r.seq), Resolution::ChildStart(Box::new(r)));
+            }
+            Job::ResolveChildWorkflowExecution(r) => {
+                st.resolve(
+                    CommandKey::ChildResult(r.seq),
+                    Resolution::ChildResult(Box::new(r.result.unwrap_or_default())),
                 );
             }
             Job::UpdateRandomSeed(s) => st.rng = super::state::DeterministicRng::new(s.randomness_seed),
@@ -449,6 +466,7 @@ impl Run {
             Err(WorkflowError::Cancelled) => {
                 Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
             }
+            Err(WorkflowError::ContinueAsNew(c)) => Cmd::ContinueAsNewWorkflowExecution(*c),
             Err(WorkflowError::Failed(f)) if cancelled && f.is_cancelled() => {
                 Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
             }

@@ -10,7 +10,10 @@ use std::rc::Rc;
 use std::task::Waker;
 use std::time::SystemTime;
 use temporalio_common::protos::coresdk::{
-    activity_result::ActivityResolution, workflow_activation::DoUpdate, workflow_commands::WorkflowCommand,
+    activity_result::ActivityResolution,
+    child_workflow::ChildWorkflowResult,
+    workflow_activation::{DoUpdate, ResolveChildWorkflowExecutionStart},
+    workflow_commands::WorkflowCommand,
     workflow_commands::workflow_command::Variant,
 };
 
@@ -21,6 +24,10 @@ pub(crate) enum CommandKey {
     /// Activities and local activities share one counter: both resolve through `ResolveActivity`.
     Activity(u32),
     SignalExternal(u32),
+    CancelExternal(u32),
+    /// A child workflow's start, then (same sequence number) its result.
+    ChildStart(u32),
+    ChildResult(u32),
 }
 
 /// What Core told us about a pending command.
@@ -28,8 +35,26 @@ pub(crate) enum CommandKey {
 pub(crate) enum Resolution {
     TimerFired,
     Activity(Box<ActivityResolution>),
+    /// The timer was cancelled (by its future, its scope or the workflow's cancellation).
+    TimerCancelled,
     /// `None` when the signal was delivered.
     SignalExternal(Option<Box<Failure>>),
+    /// `None` when the cancellation request was delivered.
+    CancelExternal(Option<Box<Failure>>),
+    ChildStart(Box<ResolveChildWorkflowExecutionStart>),
+    ChildResult(Box<ChildWorkflowResult>),
+}
+
+/// A command to issue, with what cancelling it means.
+pub(crate) struct CommandSpec {
+    pub(crate) key: CommandKey,
+    pub(crate) command: Variant,
+    /// Sent when the command is cancelled (its future dropped or cancelled, its scope cancelled).
+    pub(crate) cancel: Option<Variant>,
+    /// The resolution cancelling produces at once (timers); `None` when Core resolves it.
+    pub(crate) cancelled_locally: Option<Resolution>,
+    /// The resolution when the command is never sent because its scope is already cancelled.
+    pub(crate) cancelled_before_sent: Resolution,
 }
 
 /// A query handler: raw arguments in, encoded result or failure out.
@@ -54,10 +79,16 @@ pub(crate) struct NewRoutine {
     pub(crate) is_handler: bool,
 }
 
-#[derive(Default)]
 struct Slot {
     resolution: Option<Resolution>,
     waker: Option<Waker>,
+    /// Creation order, so cancelling many commands emits their cancels deterministically.
+    created: u64,
+    cancel: Option<Variant>,
+    cancelled_locally: Option<Resolution>,
+    /// False for commands created in a non-cancellable scope.
+    cancellable: bool,
+    cancel_sent: bool,
 }
 
 /// Per-kind sequence counters, starting at 1 like the other SDKs.
@@ -66,6 +97,8 @@ struct Sequences {
     timer: u32,
     activity: u32,
     signal_external: u32,
+    cancel_external: u32,
+    child: u32,
 }
 
 /// A deterministic random number generator (SplitMix64) seeded by Temporal.
@@ -126,6 +159,10 @@ pub(crate) struct RunState {
     /// Patch decisions: `true` once history (`NotifyHasPatch`) or this run's code recorded the
     /// patch; `false` when replay found no marker.
     pub(crate) patches: HashMap<String, bool>,
+    /// Commands created so far (orders pending slots).
+    created: u64,
+    /// While above zero, new commands belong to a non-cancellable scope.
+    pub(crate) detached_depth: u32,
     /// Patches whose marker command was sent.
     pub(crate) patch_markers_sent: std::collections::HashSet<String>,
 }
@@ -151,7 +188,11 @@ impl RunState {
                 timer: 1,
                 activity: 1,
                 signal_external: 1,
+                cancel_external: 1,
+                child: 1,
             },
+            created: 0,
+            detached_depth: 0,
             epoch: 0,
             signals: HashMap::new(),
             signal_wakers: Vec::new(),
@@ -167,6 +208,18 @@ impl RunState {
             patches: HashMap::new(),
             patch_markers_sent: std::collections::HashSet::new(),
         }
+    }
+
+    pub(crate) fn next_cancel_external_seq(&mut self) -> u32 {
+        let s = self.seq.cancel_external;
+        self.seq.cancel_external += 1;
+        s
+    }
+
+    pub(crate) fn next_child_seq(&mut self) -> u32 {
+        let s = self.seq.child;
+        self.seq.child += 1;
+        s
     }
 
     pub(crate) fn next_signal_external_seq(&mut self) -> u32 {
@@ -218,9 +271,9 @@ impl RunState {
 
     /// The pending commands, for the `__stack_trace` query.
     pub(crate) fn pending_keys(&self) -> Vec<CommandKey> {
-        let mut keys: Vec<_> = self.pending.keys().copied().collect();
-        keys.sort_by_key(|k| format!("{k:?}"));
-        keys
+        let mut keys: Vec<_> = self.pending.iter().map(|(k, s)| (s.created, *k)).collect();
+        keys.sort_unstable_by_key(|(created, _)| *created);
+        keys.into_iter().map(|(_, k)| k).collect()
     }
 
     pub(crate) fn next_timer_seq(&mut self) -> u32 {
@@ -258,15 +311,91 @@ impl RunState {
         });
     }
 
-    /// Buffers a command and registers a slot for its resolution (none when read-only: the
-    /// command was refused, so nothing will resolve it).
-    pub(crate) fn push_pending(&mut self, key: CommandKey, variant: Variant) {
+    /// Issues a command and registers a slot for its resolution. A command created in a
+    /// cancellable scope after the workflow's cancellation was requested is not sent: it
+    /// resolves at once as cancelled. While read-only the command is refused (no slot: nothing
+    /// will resolve it).
+    pub(crate) fn issue(&mut self, spec: CommandSpec) {
         if self.read_only.is_some() {
-            self.push_command(variant);
+            self.push_command(spec.command);
             return;
         }
-        self.push_command(variant);
-        self.pending.insert(key, Slot::default());
+        // Commands without a cancel command (cancelling another workflow) cannot be cancelled.
+        let cancellable = self.detached_depth == 0 && spec.cancel.is_some();
+        self.created += 1;
+        let mut slot = Slot {
+            resolution: None,
+            waker: None,
+            created: self.created,
+            cancel: spec.cancel,
+            cancelled_locally: spec.cancelled_locally,
+            cancellable,
+            cancel_sent: false,
+        };
+        if cancellable && self.cancel_requested.is_some() {
+            slot.resolution = Some(spec.cancelled_before_sent);
+            slot.cancel_sent = true;
+        } else {
+            self.push_command(spec.command);
+        }
+        self.pending.insert(spec.key, slot);
+    }
+
+    /// Registers a slot for a second resolution of an issued command (a child workflow's result
+    /// after its start), in the same scope as the command.
+    pub(crate) fn expect(&mut self, key: CommandKey, cancelled_before_sent: Resolution) {
+        if self.read_only.is_some() {
+            return;
+        }
+        let cancellable = self.detached_depth == 0;
+        self.created += 1;
+        let resolution = (cancellable && self.cancel_requested.is_some()).then_some(cancelled_before_sent);
+        self.pending.insert(
+            key,
+            Slot {
+                cancel_sent: resolution.is_some(),
+                resolution,
+                waker: None,
+                created: self.created,
+                cancel: None,
+                cancelled_locally: None,
+                cancellable,
+            },
+        );
+    }
+
+    /// Drops a pending slot without cancelling anything.
+    pub(crate) fn forget(&mut self, key: CommandKey) {
+        self.pending.remove(&key);
+    }
+
+    /// Sets the command that cancels a pending slot (a child's result, once it started).
+    pub(crate) fn set_cancel(&mut self, key: CommandKey, cancel: Variant) {
+        if let Some(slot) = self.pending.get_mut(&key) {
+            slot.cancel = Some(cancel);
+        }
+    }
+
+    /// Cancels one pending command: sends its cancel command once, and resolves it at once if
+    /// its cancellation is local (timers). Core resolves the others.
+    pub(crate) fn cancel_command(&mut self, key: CommandKey) {
+        let Some(slot) = self.pending.get_mut(&key) else {
+            return;
+        };
+        if slot.cancel_sent || slot.resolution.is_some() {
+            return;
+        }
+        slot.cancel_sent = true;
+        let cancel = slot.cancel.take();
+        if let Some(local) = slot.cancelled_locally.take() {
+            slot.resolution = Some(local);
+            if let Some(w) = slot.waker.take() {
+                w.wake();
+            }
+        }
+        if let Some(cancel) = cancel {
+            self.push_command(cancel);
+        }
     }
 
     pub(crate) fn take_commands(&mut self) -> Vec<WorkflowCommand> {
@@ -306,17 +435,31 @@ impl RunState {
         }
     }
 
-    /// Forgets a pending key; returns true if it was still pending (no resolution consumed).
-    pub(crate) fn abandon(&mut self, key: CommandKey) -> bool {
-        self.pending.remove(&key).is_some_and(|s| s.resolution.is_none())
+    /// Forgets a pending key whose future was dropped, cancelling the command if it was still
+    /// running.
+    pub(crate) fn abandon(&mut self, key: CommandKey) {
+        self.cancel_command(key);
+        self.pending.remove(&key);
     }
 
+    /// Records the workflow's cancellation and cancels every pending command of cancellable
+    /// scopes, in creation order.
     pub(crate) fn request_cancel(&mut self, reason: String) {
         if self.cancel_requested.is_none() {
             self.cancel_requested = Some(reason);
         }
         for w in self.cancel_wakers.drain(..) {
             w.wake();
+        }
+        let mut keys: Vec<(u64, CommandKey)> = self
+            .pending
+            .iter()
+            .filter(|(_, s)| s.cancellable)
+            .map(|(k, s)| (s.created, *k))
+            .collect();
+        keys.sort_unstable_by_key(|(created, _)| *created);
+        for (_, key) in keys {
+            self.cancel_command(key);
         }
     }
 

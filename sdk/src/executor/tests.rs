@@ -39,11 +39,12 @@ impl Workflow for Sequenced {
     type Output = String;
     const NAME: &'static str = "Sequenced";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
-        ctx.sleep(Duration::from_secs(1)).await;
-        let (a, ()) = futures::join!(
+        ctx.sleep(Duration::from_secs(1)).await?;
+        let (a, slept) = futures::join!(
             ctx.execute_activity(&Echo, "x".into()).into_future(),
             ctx.sleep(Duration::from_secs(2))
         );
+        slept?;
         Ok(a?)
     }
 }
@@ -136,7 +137,7 @@ impl Workflow for Messages {
             type Data = u32;
         }
         ctx.on_update::<Double, _, _>(|x| async move { Ok(x * 2) });
-        ctx.sleep(Duration::from_secs(1)).await;
+        ctx.sleep(Duration::from_secs(1)).await?;
         let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let s = seen.clone();
         ctx.on_signal::<Tick>(move |n| s.borrow_mut().push(n));

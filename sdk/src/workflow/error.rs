@@ -66,6 +66,13 @@ impl ActivityError {
     }
 }
 
+/// A timer (or another SDK operation) was cancelled. `?` turns it into
+/// [`WorkflowError::Cancelled`], so a cancelled workflow that does not handle it reports itself
+/// cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cancelled")]
+pub struct Cancelled;
+
 /// How a workflow ends when it does not return a result.
 ///
 /// Any error converts into it with `?`: SDK errors keep their Temporal failure chain (an activity
@@ -76,6 +83,8 @@ pub enum WorkflowError {
     Failed(Box<Failure>),
     /// The workflow reports itself cancelled (use after cancellation was requested).
     Cancelled,
+    /// The run ends and a new run starts: made by [`crate::WorkflowContext::continue_as_new`].
+    ContinueAsNew(Box<temporalio_common::protos::coresdk::workflow_commands::ContinueAsNewWorkflowExecution>),
 }
 
 /// The result of a workflow body.
@@ -92,6 +101,11 @@ impl WorkflowError {
         match self {
             WorkflowError::Failed(f) => *f,
             WorkflowError::Cancelled => Failure::cancelled("cancelled"),
+            WorkflowError::ContinueAsNew(_) => Failure::application(
+                "continue-as-new is only possible from the workflow's main routine",
+                "ContinueAsNewFromHandler",
+                true,
+            ),
         }
     }
 
@@ -99,7 +113,7 @@ impl WorkflowError {
     pub fn failure(&self) -> Option<&Failure> {
         match self {
             WorkflowError::Failed(f) => Some(f.as_ref()),
-            WorkflowError::Cancelled => None,
+            WorkflowError::Cancelled | WorkflowError::ContinueAsNew(_) => None,
         }
     }
 }
@@ -107,6 +121,12 @@ impl WorkflowError {
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
     fn from(err: E) -> Self {
         let any: &(dyn std::error::Error + 'static) = &err;
+        if any.downcast_ref::<Cancelled>().is_some() {
+            return WorkflowError::Cancelled;
+        }
+        if let Some(c) = any.downcast_ref::<super::external::ChildWorkflowError>() {
+            return WorkflowError::Failed(Box::new(c.to_failure()));
+        }
         if let Some(a) = any.downcast_ref::<ActivityError>() {
             return WorkflowError::Failed(Box::new(a.to_failure()));
         }
@@ -125,6 +145,7 @@ impl fmt::Display for WorkflowError {
         match self {
             WorkflowError::Failed(failure) => write!(f, "workflow failed: {failure}"),
             WorkflowError::Cancelled => write!(f, "workflow cancelled"),
+            WorkflowError::ContinueAsNew(c) => write!(f, "continue as new ({})", c.workflow_type),
         }
     }
 }

@@ -3,11 +3,11 @@
 //! it resolves cancels the command.
 
 use super::context::WorkflowContext;
-use super::error::ActivityError;
+use super::error::{ActivityError, Cancelled};
 use super::options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
 use crate::RetryPolicy;
 use crate::converter::{Failure, Payload, PayloadError, from_payload, to_payload};
-use crate::executor::state::{CommandKey, Resolution, SharedState};
+use crate::executor::state::{CommandKey, CommandSpec, Resolution, SharedState};
 use futures::future::LocalBoxFuture;
 use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
@@ -29,25 +29,45 @@ pub(crate) const RETRYABLE_ERRORS_HEADER: &str = "ironflow-retryable-errors";
 pub(crate) struct CommandFuture {
     state: SharedState,
     key: CommandKey,
-    /// Emitted if the future is dropped before it resolves.
-    cancel: Option<Variant>,
     done: bool,
 }
 
 impl CommandFuture {
-    /// Buffers `command` and returns the future of its resolution.
-    pub(crate) fn issue(
-        state: &SharedState,
-        key: CommandKey,
-        command: Variant,
-        cancel: Option<Variant>,
-    ) -> Self {
-        state.borrow_mut().push_pending(key, command);
+    /// Issues the command and returns the future of its resolution.
+    pub(crate) fn issue(state: &SharedState, spec: CommandSpec) -> Self {
+        let key = spec.key;
+        state.borrow_mut().issue(spec);
         Self {
             state: state.clone(),
             key,
-            cancel,
             done: false,
+        }
+    }
+
+    /// A future for a slot registered with [`RunState::expect`](crate::executor::state::RunState).
+    pub(crate) fn attach(state: &SharedState, key: CommandKey) -> Self {
+        Self {
+            state: state.clone(),
+            key,
+            done: false,
+        }
+    }
+
+    /// Stops waiting without cancelling the command.
+    pub(crate) fn detach(&mut self) {
+        if !self.done {
+            self.done = true;
+            if let Ok(mut st) = self.state.try_borrow_mut() {
+                st.forget(self.key);
+            }
+        }
+    }
+
+    /// Cancels the command; the future still resolves (as cancelled, or however Core resolves
+    /// the cancelled command).
+    pub(crate) fn cancel(&self) {
+        if !self.done {
+            self.state.borrow_mut().cancel_command(self.key);
         }
     }
 }
@@ -77,15 +97,15 @@ impl Drop for CommandFuture {
         }
         if let Ok(mut st) = self.state.try_borrow_mut()
             && !st.tearing_down
-            && st.abandon(self.key)
-            && let Some(cancel) = self.cancel.take()
         {
-            st.push_command(cancel);
+            st.abandon(self.key);
         }
     }
 }
 
-/// A durable timer: [`WorkflowContext::sleep`]. Dropping it before it fires cancels it.
+/// A durable timer: [`WorkflowContext::sleep`]. Resolves `Ok(())` when it fires and
+/// `Err(Cancelled)` when it is cancelled ([`Timer::cancel`], or the workflow's cancellation).
+/// Dropping it before it fires cancels it.
 pub struct Timer {
     inner: Option<CommandFuture>,
 }
@@ -96,30 +116,53 @@ impl Timer {
             return Self { inner: None };
         }
         let seq = state.borrow_mut().next_timer_seq();
-        let command = Variant::StartTimer(wc::StartTimer {
-            seq,
-            start_to_fire_timeout: duration.try_into().ok(),
-        });
-        let cancel = Variant::CancelTimer(wc::CancelTimer { seq });
+        let spec = CommandSpec {
+            key: CommandKey::Timer(seq),
+            command: Variant::StartTimer(wc::StartTimer {
+                seq,
+                start_to_fire_timeout: duration.try_into().ok(),
+            }),
+            cancel: Some(Variant::CancelTimer(wc::CancelTimer { seq })),
+            cancelled_locally: Some(Resolution::TimerCancelled),
+            cancelled_before_sent: Resolution::TimerCancelled,
+        };
         Self {
-            inner: Some(CommandFuture::issue(
-                state,
-                CommandKey::Timer(seq),
-                command,
-                Some(cancel),
-            )),
+            inner: Some(CommandFuture::issue(state, spec)),
+        }
+    }
+
+    /// Cancels the timer: it resolves with `Err(Cancelled)`.
+    pub fn cancel(&self) {
+        if let Some(f) = &self.inner {
+            f.cancel();
         }
     }
 }
 
 impl Future for Timer {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    type Output = Result<(), Cancelled>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.inner.as_mut() {
-            None => Poll::Ready(()),
-            Some(f) => Pin::new(f).poll(cx).map(|_| ()),
+            None => Poll::Ready(Ok(())),
+            Some(f) => Pin::new(f).poll(cx).map(|r| match r {
+                Resolution::TimerFired => Ok(()),
+                _ => Err(Cancelled),
+            }),
         }
     }
+}
+
+/// The resolution of an activity that was never scheduled because its scope was cancelled.
+pub(crate) fn activity_cancelled_before_sent() -> Resolution {
+    Resolution::Activity(Box::new(activity_result::ActivityResolution {
+        status: Some(activity_resolution::Status::Cancelled(
+            activity_result::Cancellation {
+                failure: Some(
+                    Failure::cancelled("not scheduled: the workflow's cancellation was requested").to_proto(),
+                ),
+            },
+        )),
+    }))
 }
 
 /// Builder for one activity call; `.await` it (or pass it to a join) to schedule the activity.
@@ -280,14 +323,15 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for ActivityCall<O> {
             cancellation_type: cancellation_type(o.cancellation_type) as i32,
             ..Default::default()
         });
-        let cancel = Variant::RequestCancelActivity(wc::RequestCancelActivity { seq });
+        let spec = CommandSpec {
+            key: CommandKey::Activity(seq),
+            command,
+            cancel: Some(Variant::RequestCancelActivity(wc::RequestCancelActivity { seq })),
+            cancelled_locally: None,
+            cancelled_before_sent: activity_cancelled_before_sent(),
+        };
         ActivityFuture {
-            inner: Ok(CommandFuture::issue(
-                state,
-                CommandKey::Activity(seq),
-                command,
-                Some(cancel),
-            )),
+            inner: Ok(CommandFuture::issue(state, spec)),
             activity_type: ty,
             _out: PhantomData,
         }
@@ -348,6 +392,17 @@ fn activity_result<O: serde::de::DeserializeOwned>(
                 "MissingActivityResult",
                 true,
             ))))
+        }
+    }
+}
+
+impl<O> ActivityFuture<O> {
+    /// Requests the activity's cancellation; the future then resolves as the activity's
+    /// cancellation type says (at once for `TryCancel` and `Abandon`, once the activity
+    /// acknowledges for `WaitCancellationCompleted`).
+    pub fn cancel(&self) {
+        if let Ok(f) = &self.inner {
+            f.cancel();
         }
     }
 }
@@ -470,9 +525,16 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for LocalActivityCall<
                     cancellation_type: ProtoCancellationType::WaitCancellationCompleted as i32,
                     ..Default::default()
                 });
-                let cancel = Variant::RequestCancelLocalActivity(wc::RequestCancelLocalActivity { seq });
-                let resolution =
-                    CommandFuture::issue(&state, CommandKey::Activity(seq), command, Some(cancel)).await;
+                let spec = CommandSpec {
+                    key: CommandKey::Activity(seq),
+                    command,
+                    cancel: Some(Variant::RequestCancelLocalActivity(
+                        wc::RequestCancelLocalActivity { seq },
+                    )),
+                    cancelled_locally: None,
+                    cancelled_before_sent: activity_cancelled_before_sent(),
+                };
+                let resolution = CommandFuture::issue(&state, spec).await;
                 if let Resolution::Activity(res) = &resolution
                     && let Some(activity_resolution::Status::Backoff(b)) = &res.status
                 {
@@ -480,7 +542,11 @@ impl<O: serde::de::DeserializeOwned + 'static> IntoFuture for LocalActivityCall<
                         .backoff_duration
                         .and_then(|d| Duration::try_from(d).ok())
                         .unwrap_or_default();
-                    Timer::start(&state, wait).await;
+                    if Timer::start(&state, wait).await.is_err() {
+                        return Err(ActivityError::Cancelled(Box::new(Failure::cancelled(
+                            "local activity cancelled during its retry backoff",
+                        ))));
+                    }
                     attempt = b.attempt;
                     original_schedule_time = b
                         .original_schedule_time

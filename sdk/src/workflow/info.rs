@@ -28,6 +28,8 @@ pub struct WorkflowInfo {
     pub start_time: Option<SystemTime>,
     /// Workflow execution timeout (all runs).
     pub execution_timeout: Option<Duration>,
+    /// When the execution times out (all runs), if it has a timeout.
+    pub execution_expiration_time: Option<SystemTime>,
     /// Workflow run timeout (this run).
     pub run_timeout: Option<Duration>,
     /// Workflow task timeout.

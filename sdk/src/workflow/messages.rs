@@ -54,18 +54,13 @@
 use super::context::WorkflowContext;
 use super::error::WorkflowError;
 use crate::converter::{Failure, Payload, PayloadError, from_payloads, to_payload};
-use crate::executor::state::{CommandKey, NewRoutine, Resolution, SharedState, UpdateEntry};
-use crate::workflow::futures::CommandFuture;
+use crate::executor::state::{NewRoutine, SharedState, UpdateEntry};
 use serde::{Serialize, de::DeserializeOwned};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use temporalio_common::protos::coresdk::{
-    common::NamespacedWorkflowExecution,
-    workflow_commands::{self as wc, signal_external_workflow_execution::Target, workflow_command::Variant},
-};
 
 /// A signal: its name and the type of its data.
 ///
@@ -198,29 +193,6 @@ impl<F: FnMut() -> bool + Unpin> Future for WaitCondition<F> {
             Poll::Ready(())
         } else {
             Poll::Pending
-        }
-    }
-}
-
-/// A signal sent to another workflow; resolves once the server delivered it (or could not).
-/// Dropping it before it resolves cancels the send.
-pub struct ExternalSignalFuture {
-    inner: Result<CommandFuture, Option<Box<Failure>>>,
-}
-
-impl Future for ExternalSignalFuture {
-    type Output = Result<(), Box<Failure>>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.inner {
-            Err(e) => match e.take() {
-                Some(e) => Poll::Ready(Err(e)),
-                None => Poll::Pending,
-            },
-            Ok(f) => Pin::new(f).poll(cx).map(|r| match r {
-                Resolution::SignalExternal(None) => Ok(()),
-                Resolution::SignalExternal(Some(f)) => Err(f),
-                other => unreachable!("signal keys only receive signal resolutions, got {other:?}"),
-            }),
         }
     }
 }
@@ -423,62 +395,5 @@ impl WorkflowContext {
             future: Box::pin(future),
             is_handler,
         });
-    }
-
-    /// Sends signal `S` to another workflow (by id; `run_id` `None` means its latest run).
-    pub fn signal_workflow<S: SignalDefinition>(
-        &self,
-        workflow_id: &str,
-        run_id: Option<&str>,
-        data: &S::Data,
-    ) -> ExternalSignalFuture {
-        self.signal_workflow_by_name(workflow_id, run_id, S::NAME, data)
-    }
-
-    /// Sends a signal by name to another workflow.
-    pub fn signal_workflow_by_name<T: Serialize + ?Sized>(
-        &self,
-        workflow_id: &str,
-        run_id: Option<&str>,
-        signal_name: &str,
-        data: &T,
-    ) -> ExternalSignalFuture {
-        let payload = match to_payload(data) {
-            Ok(p) => p,
-            Err(e) => {
-                return ExternalSignalFuture {
-                    inner: Err(Some(Box::new(Failure::application(
-                        format!("signal `{signal_name}` data cannot be encoded: {e}"),
-                        "PayloadEncodeError",
-                        true,
-                    )))),
-                };
-            }
-        };
-        let state = self.state();
-        let (seq, namespace) = {
-            let mut st = state.borrow_mut();
-            (st.next_signal_external_seq(), st.info.namespace.clone())
-        };
-        let command = Variant::SignalExternalWorkflowExecution(wc::SignalExternalWorkflowExecution {
-            seq,
-            target: Some(Target::WorkflowExecution(NamespacedWorkflowExecution {
-                namespace,
-                workflow_id: workflow_id.to_string(),
-                run_id: run_id.unwrap_or_default().to_string(),
-            })),
-            signal_name: signal_name.to_string(),
-            args: vec![payload],
-            ..Default::default()
-        });
-        let cancel = Variant::CancelSignalWorkflow(wc::CancelSignalWorkflow { seq });
-        ExternalSignalFuture {
-            inner: Ok(CommandFuture::issue(
-                state,
-                CommandKey::SignalExternal(seq),
-                command,
-                Some(cancel),
-            )),
-        }
     }
 }

@@ -17,7 +17,7 @@
 //!     const NAME: &'static str = "Reminder";
 //!
 //!     async fn run(ctx: WorkflowContext, seconds: u64) -> WorkflowResult<String> {
-//!         ctx.sleep(Duration::from_secs(seconds)).await;
+//!         ctx.sleep(Duration::from_secs(seconds)).await?;
 //!         Ok(format!("woke up at {:?}", ctx.now()))
 //!     }
 //! }
@@ -37,6 +37,7 @@
 
 mod context;
 mod error;
+mod external;
 mod futures;
 mod info;
 mod messages;
@@ -45,13 +46,18 @@ mod versioning;
 
 pub use context::CancelRequested;
 pub use context::WorkflowContext;
-pub use error::{ActivityError, WorkflowError, WorkflowResult};
+pub use error::{ActivityError, Cancelled, WorkflowError, WorkflowResult};
+pub use external::{
+    ChildCancellationType, ChildStartFuture, ChildWorkflowBuilder, ChildWorkflowError, ChildWorkflowOptions,
+    ContinueAsNewOptions, ExternalCancelFuture, ExternalSignalFuture, NonCancellable, ParentClosePolicy,
+    StartedChild,
+};
 pub(crate) use futures::RETRYABLE_ERRORS_HEADER;
 pub use futures::{ActivityCall, ActivityFuture, LocalActivityCall, LocalActivityFuture, Timer};
 pub use info::WorkflowInfo;
 pub use messages::{
-    ExternalSignalFuture, QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture,
-    SignalHandler, UpdateDefinition, WaitCondition,
+    QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture, SignalHandler,
+    UpdateDefinition, WaitCondition,
 };
 pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
 

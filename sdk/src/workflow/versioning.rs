@@ -6,7 +6,7 @@
 //! async fn body(ctx: WorkflowContext) -> WorkflowResult<()> {
 //!     if ctx.patched("add-fraud-check") {
 //!         // New code: runs for new executions, and on replay of histories that recorded it.
-//!         ctx.sleep(Duration::from_secs(1)).await;
+//!         ctx.sleep(Duration::from_secs(1)).await?;
 //!     }
 //!     // Old code path otherwise; replays of old histories keep taking it.
 //!     Ok(())
