@@ -51,6 +51,7 @@
 pub mod activity;
 pub mod client;
 pub mod converter;
+pub mod dynamic;
 pub mod error;
 mod executor;
 pub mod history;

@@ -91,6 +91,7 @@ struct Inner {
     cancel: CancellationToken,
     cancel_reason: Mutex<Option<CancelReason>>,
     heartbeat: HeartbeatSink,
+    complete_async: std::sync::atomic::AtomicBool,
 }
 
 impl ActivityContext {
@@ -102,6 +103,7 @@ impl ActivityContext {
                 cancel: CancellationToken::new(),
                 cancel_reason: Mutex::new(None),
                 heartbeat,
+                complete_async: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -144,6 +146,21 @@ impl ActivityContext {
     /// Why cancellation was requested, once it was.
     pub fn cancel_reason(&self) -> Option<CancelReason> {
         *self.inner.cancel_reason.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Declares that this activity will be completed later, from outside the worker, through
+    /// [`crate::client::AsyncActivityHandle`] with the task token in [`ActivityInfo::task_token`].
+    /// Whatever `execute` then returns is ignored. Not possible for local activities.
+    pub fn complete_async(&self) {
+        self.inner
+            .complete_async
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    pub(crate) fn is_completing_async(&self) -> bool {
+        self.inner
+            .complete_async
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Requests cancellation (the worker calls this when the server asks; tests may too).

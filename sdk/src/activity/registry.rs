@@ -1,7 +1,9 @@
 //! Type erasure for activities: name → (decode input → execute → encode output).
 
 use super::{Activity, ActivityContext};
+use crate::ApplicationError;
 use crate::converter::{Failure, FailureKind, Payload, from_payloads, to_payload};
+use crate::dynamic::DynamicInput;
 use crate::error::{failure_from_error, find_application_error};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
@@ -13,6 +15,8 @@ pub(crate) enum ActivityOutcome {
     Completed(Payload),
     Failed(Failure),
     Cancelled(Failure),
+    /// The activity will be completed through its task token.
+    WillCompleteAsync,
 }
 
 /// An activity with its types erased.
@@ -64,7 +68,22 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
                     "retrying an activity that is not idempotent; deduplicate its side effects with the idempotency key"
                 );
             }
-            match act.execute(ctx.clone(), input).await {
+            let result = act.execute(ctx.clone(), input).await;
+            if ctx.is_completing_async() {
+                return if ctx.info().is_local {
+                    ActivityOutcome::Failed(Failure::application(
+                        format!(
+                            "activity `{}` asked to complete asynchronously, which local activities cannot",
+                            act.name()
+                        ),
+                        "InvalidAsyncCompletion",
+                        true,
+                    ))
+                } else {
+                    ActivityOutcome::WillCompleteAsync
+                };
+            }
+            match result {
                 Ok(out) => match to_payload(&out) {
                     Ok(p) => ActivityOutcome::Completed(p),
                     Err(e) => ActivityOutcome::Failed(Failure::application(
@@ -105,10 +124,94 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
     }
 }
 
-/// Activities by type name.
-#[derive(Clone, Default)]
+/// A catch-all activity: runs for any unregistered type name.
+struct DynamicAdapter<F>(F);
+
+impl<F, Fut> ErasedActivity for DynamicAdapter<F>
+where
+    F: Fn(ActivityContext, DynamicInput) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<serde_json::Value, ApplicationError>> + Send + 'static,
+{
+    fn name(&self) -> &str {
+        "*"
+    }
+
+    fn start(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: Vec<Payload>,
+        _retryable_errors: Option<Vec<String>>,
+    ) -> BoxFuture<'static, ActivityOutcome> {
+        let input = DynamicInput {
+            type_name: ctx.info().activity_type.clone(),
+            payloads: input,
+        };
+        let fut = (self.0)(ctx.clone(), input);
+        Box::pin(async move {
+            let result = fut.await;
+            if ctx.is_completing_async() && !ctx.info().is_local {
+                return ActivityOutcome::WillCompleteAsync;
+            }
+            match result {
+                Ok(v) => match to_payload(&v) {
+                    Ok(p) => ActivityOutcome::Completed(p),
+                    Err(e) => ActivityOutcome::Failed(Failure::application(
+                        e.to_string(),
+                        "PayloadEncodeError",
+                        true,
+                    )),
+                },
+                Err(e) if ctx.is_cancelled() => ActivityOutcome::Cancelled(Failure::cancelled(e.to_string())),
+                Err(e) => ActivityOutcome::Failed(failure_from_error(&e, "ApplicationError")),
+            }
+        })
+    }
+}
+
+/// Runs the closures of [`crate::WorkflowContext::side_effect`] (scheduled as local activities).
+struct SideEffectActivity;
+
+impl ErasedActivity for SideEffectActivity {
+    fn name(&self) -> &str {
+        crate::workflow::SIDE_EFFECT_ACTIVITY
+    }
+
+    fn start(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: Vec<Payload>,
+        _retryable_errors: Option<Vec<String>>,
+    ) -> BoxFuture<'static, ActivityOutcome> {
+        Box::pin(async move {
+            let outcome = from_payloads::<u64>(&input)
+                .map_err(|e| e.to_string())
+                .and_then(crate::workflow::run_side_effect);
+            match outcome {
+                Ok(p) => ActivityOutcome::Completed(p),
+                Err(message) => {
+                    ActivityOutcome::Failed(Failure::application(message, "SideEffectFailed", true))
+                }
+            }
+        })
+    }
+}
+
+/// Activities by type name, a catch-all, and the built-in side-effect runner.
+#[derive(Clone)]
 pub(crate) struct ActivityRegistry {
     by_name: BTreeMap<String, Arc<dyn ErasedActivity>>,
+    dynamic: Option<Arc<dyn ErasedActivity>>,
+    side_effects: Arc<dyn ErasedActivity>,
+}
+
+impl Default for ActivityRegistry {
+    fn default() -> Self {
+        Self {
+            by_name: BTreeMap::new(),
+            dynamic: None,
+            side_effects: Arc::new(SideEffectActivity),
+        }
+    }
 }
 
 impl ActivityRegistry {
@@ -118,12 +221,29 @@ impl ActivityRegistry {
         self.by_name.insert(erased.name().to_string(), erased);
     }
 
-    pub(crate) fn get(&self, name: &str) -> Option<Arc<dyn ErasedActivity>> {
-        self.by_name.get(name).cloned()
+    /// Registers the catch-all for unregistered activity types.
+    pub(crate) fn register_dynamic<F, Fut>(&mut self, f: F)
+    where
+        F: Fn(ActivityContext, DynamicInput) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<serde_json::Value, ApplicationError>> + Send + 'static,
+    {
+        self.dynamic = Some(Arc::new(DynamicAdapter(f)));
     }
 
+    /// The activity for a type name: registered, built-in, else the catch-all.
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<dyn ErasedActivity>> {
+        if let Some(a) = self.by_name.get(name) {
+            return Some(a.clone());
+        }
+        if name == crate::workflow::SIDE_EFFECT_ACTIVITY {
+            return Some(self.side_effects.clone());
+        }
+        self.dynamic.clone()
+    }
+
+    /// True when no user activity (registered or catch-all) exists.
     pub(crate) fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.by_name.is_empty() && self.dynamic.is_none()
     }
 
     pub(crate) fn names(&self) -> Vec<&str> {

@@ -98,7 +98,7 @@ pub enum WorkflowStatus {
 }
 
 impl WorkflowStatus {
-    fn from_proto(v: i32) -> Self {
+    pub(crate) fn from_proto(v: i32) -> Self {
         use WorkflowExecutionStatus as S;
         match S::try_from(v) {
             Ok(S::Running) => Self::Running,
@@ -134,6 +134,10 @@ pub struct WorkflowDescription {
     pub close_time: Option<SystemTime>,
     /// Number of events in the history.
     pub history_length: i64,
+    /// Search attributes.
+    pub search_attributes: crate::converter::SearchAttributes,
+    /// Memo.
+    pub memo: crate::converter::Memo,
     /// The full server response.
     pub raw: DescribeWorkflowExecutionResponse,
 }
@@ -316,6 +320,16 @@ impl<O> WorkflowHandle<O> {
             start_time: time(info.start_time),
             close_time: time(info.close_time),
             history_length: info.history_length,
+            search_attributes: info
+                .search_attributes
+                .as_ref()
+                .map(crate::converter::search_attributes_from_proto)
+                .unwrap_or_default(),
+            memo: info
+                .memo
+                .as_ref()
+                .map(crate::converter::memo_from_proto)
+                .unwrap_or_default(),
             raw,
         })
     }

@@ -333,6 +333,9 @@ impl Client {
             signal_name: S::NAME.to_string(),
             signal_input: payloads(signal_data)?,
             retry_policy: start.retry_policy,
+            search_attributes: start.search_attributes,
+            memo: start.memo,
+            user_metadata: start.user_metadata,
             ..Default::default()
         };
         let response = self

@@ -17,15 +17,19 @@
 //! # Ok(()) }
 //! ```
 
+mod activity_handle;
 mod connect;
 mod handle;
 mod messages;
 mod options;
+mod visibility;
 
+pub use activity_handle::AsyncActivityHandle;
 pub use connect::{ConnectOptions, TlsConfig};
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
+pub use visibility::WorkflowExecutionSummary;
 
 use crate::Workflow;
 use crate::converter::{PayloadError, to_payload};
@@ -286,9 +290,31 @@ impl Client {
             workflow_id_reuse_policy: o.id_reuse_policy.to_proto() as i32,
             workflow_id_conflict_policy: o.id_conflict_policy.map_or(0, |p| p.to_proto() as i32),
             retry_policy: o.retry_policy.as_ref().map(crate::RetryPolicy::to_proto),
+            search_attributes: (!o.search_attributes.is_empty())
+                .then(|| crate::converter::search_attributes_to_proto(&o.search_attributes))
+                .transpose()?,
+            memo: (!o.memo.is_empty())
+                .then(|| crate::converter::memo_to_proto(&o.memo))
+                .transpose()?,
+            user_metadata: user_metadata(o)?,
             ..Default::default()
         })
     }
+}
+
+/// The Web UI's summary and details, as `json/plain` strings.
+fn user_metadata(
+    o: &StartWorkflowOptions,
+) -> Result<Option<temporalio_common::protos::temporal::api::sdk::v1::UserMetadata>, ClientError> {
+    if o.static_summary.is_none() && o.static_details.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        temporalio_common::protos::temporal::api::sdk::v1::UserMetadata {
+            summary: o.static_summary.as_ref().map(to_payload).transpose()?,
+            details: o.static_details.as_ref().map(to_payload).transpose()?,
+        },
+    ))
 }
 
 /// An error with its sources, on one line.

@@ -81,6 +81,14 @@ pub struct StartWorkflowOptions {
     pub task_timeout: Option<Duration>,
     /// Retry policy of the whole workflow (rarely wanted).
     pub retry_policy: Option<RetryPolicy>,
+    /// Search attributes (indexed; the names must be registered on the server).
+    pub search_attributes: crate::converter::SearchAttributes,
+    /// Memo (unindexed, shown with the workflow).
+    pub memo: crate::converter::Memo,
+    /// A one-line summary shown by the Web UI.
+    pub static_summary: Option<String>,
+    /// Longer details shown by the Web UI.
+    pub static_details: Option<String>,
 }
 
 impl StartWorkflowOptions {
@@ -95,6 +103,10 @@ impl StartWorkflowOptions {
             run_timeout: None,
             task_timeout: None,
             retry_policy: None,
+            search_attributes: Default::default(),
+            memo: Default::default(),
+            static_summary: None,
+            static_details: None,
         }
     }
     /// Sets the id reuse policy.
@@ -120,6 +132,30 @@ impl StartWorkflowOptions {
     /// Sets the workflow task timeout.
     pub fn task_timeout(mut self, d: Duration) -> Self {
         self.task_timeout = Some(d);
+        self
+    }
+    /// Sets a search attribute.
+    pub fn search_attribute(
+        mut self,
+        name: impl Into<String>,
+        value: crate::converter::SearchAttributeValue,
+    ) -> Self {
+        self.search_attributes.insert(name.into(), value);
+        self
+    }
+    /// Sets a memo field.
+    pub fn memo_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+        self.memo.insert(name.into(), value);
+        self
+    }
+    /// Sets the Web UI's summary line.
+    pub fn static_summary(mut self, summary: impl Into<String>) -> Self {
+        self.static_summary = Some(summary.into());
+        self
+    }
+    /// Sets the Web UI's details text.
+    pub fn static_details(mut self, details: impl Into<String>) -> Self {
+        self.static_details = Some(details.into());
         self
     }
     /// Sets the workflow retry policy.

@@ -22,8 +22,13 @@
 //! ```
 
 mod failure;
+mod search_attributes;
 
 pub use failure::{Failure, FailureKind, RetryState, TimeoutType};
+pub use search_attributes::{
+    Memo, SearchAttributeType, SearchAttributeValue, SearchAttributes, memo_from_proto, memo_to_proto,
+    search_attributes_from_proto, search_attributes_to_proto,
+};
 
 use serde::{Serialize, de::DeserializeOwned};
 pub use temporalio_common::protos::temporal::api::common::v1::{Payload, Payloads};

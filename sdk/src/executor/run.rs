@@ -133,11 +133,14 @@ impl Run {
             task_timeout: duration(init.workflow_task_timeout),
             cron_schedule: non_empty(&init.cron_schedule),
         };
-        let state: SharedState = Rc::new(RefCell::new(RunState::new(
-            info,
-            init.randomness_seed,
-            activation_time,
-        )));
+        let mut run_state = RunState::new(info, init.randomness_seed, activation_time);
+        if let Some(sa) = &init.search_attributes {
+            run_state.search_attributes = crate::converter::search_attributes_from_proto(sa);
+        }
+        if let Some(memo) = &init.memo {
+            run_state.memo = crate::converter::memo_from_proto(memo);
+        }
+        let state: SharedState = Rc::new(RefCell::new(run_state));
         let waker = RunWaker::new();
         let main = {
             let _active = waker.enter();
@@ -152,6 +155,11 @@ impl Run {
             waker,
             poisoned: None,
         })
+    }
+
+    /// The workflow type.
+    pub(crate) fn workflow_type(&self) -> &str {
+        &self.workflow_type
     }
 
     /// Applies one activation and returns its completion.

@@ -159,6 +159,10 @@ pub(crate) struct RunState {
     /// Patch decisions: `true` once history (`NotifyHasPatch`) or this run's code recorded the
     /// patch; `false` when replay found no marker.
     pub(crate) patches: HashMap<String, bool>,
+    /// The workflow's search attributes (from the start, then upserts).
+    pub(crate) search_attributes: crate::converter::SearchAttributes,
+    /// The workflow's memo (from the start, then upserts).
+    pub(crate) memo: crate::converter::Memo,
     /// Commands created so far (orders pending slots).
     created: u64,
     /// While above zero, new commands belong to a non-cancellable scope.
@@ -193,6 +197,8 @@ impl RunState {
             },
             created: 0,
             detached_depth: 0,
+            search_attributes: Default::default(),
+            memo: Default::default(),
             epoch: 0,
             signals: HashMap::new(),
             signal_wakers: Vec::new(),

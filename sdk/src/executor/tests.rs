@@ -197,7 +197,7 @@ fn resolve_ok(seq: u32, s: &str) -> Job {
 
 /// Runs one activation on the workflow thread, blocking.
 fn activate(t: &mut WorkflowThreads, a: WorkflowActivation) -> WorkflowActivationCompletion {
-    t.dispatch(a).blocking_recv().unwrap()
+    t.dispatch(a).reply.blocking_recv().unwrap()
 }
 
 fn commands(c: &WorkflowActivationCompletion) -> Vec<Cmd> {

@@ -10,9 +10,9 @@ use super::registry::WorkflowRegistry;
 use super::run::{Run, RunEnvironment, fail};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::mpsc;
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 use temporalio_common::protos::{
     coresdk::{
         workflow_activation::{WorkflowActivation, workflow_activation_job::Variant as Job},
@@ -28,16 +28,79 @@ type Reply = oneshot::Sender<WorkflowActivationCompletion>;
 /// thread's default (the replayer runs histories from many task queues).
 type Message = (WorkflowActivation, Option<RunEnvironment>, Reply);
 
+/// What a workflow thread is doing, for deadlock detection.
+#[derive(Default)]
+pub(crate) struct ThreadHealth {
+    /// Since when, and on which run (id, workflow type), the thread has been busy.
+    busy: Mutex<Option<(Instant, String, String)>>,
+    /// Set once the thread was found blocked; it is replaced and its runs are rebuilt elsewhere.
+    dead: AtomicBool,
+}
+
+impl ThreadHealth {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, String, String)>> {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The run the thread has been busy with for at least `limit`, if any.
+    pub(crate) fn blocked_for(&self, limit: Duration) -> Option<(String, String, Duration)> {
+        let busy = self.lock();
+        let (since, run_id, workflow_type) = busy.as_ref()?;
+        let elapsed = since.elapsed();
+        (elapsed >= limit).then(|| (run_id.clone(), workflow_type.clone(), elapsed))
+    }
+
+    /// Marks the thread as deadlocked.
+    pub(crate) fn declare_dead(&self) {
+        self.dead.store(true, Ordering::Release);
+    }
+
+    /// True once the thread was declared deadlocked.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+}
+
 struct WorkflowThread {
     tx: mpsc::Sender<Message>,
     join: Option<std::thread::JoinHandle<()>>,
+    health: Arc<ThreadHealth>,
 }
 
-/// A fixed set of workflow threads; each run is routed to one of them for its whole life.
+impl WorkflowThread {
+    fn spawn(index: usize, registry: Arc<WorkflowRegistry>, env: RunEnvironment) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::channel::<Message>();
+        let health = Arc::new(ThreadHealth::default());
+        let h = health.clone();
+        let join = std::thread::Builder::new()
+            .name(format!("ironflow-workflow-{index}"))
+            .spawn(move || thread_main(rx, &registry, &env, &h))?;
+        Ok(Self {
+            tx,
+            join: Some(join),
+            health,
+        })
+    }
+}
+
+/// A completion on its way back from a workflow thread, with the thread's health for deadlock
+/// detection.
+pub(crate) struct Dispatched {
+    pub(crate) reply: oneshot::Receiver<WorkflowActivationCompletion>,
+    pub(crate) health: Arc<ThreadHealth>,
+}
+
+/// A fixed set of workflow threads; each run is routed to one of them for its whole life. A
+/// thread found deadlocked is replaced; its runs are reported as lost so the worker can have
+/// Core rebuild them on the new thread.
 pub(crate) struct WorkflowThreads {
     threads: Vec<WorkflowThread>,
     routes: HashMap<String, usize>,
     next: usize,
+    registry: Arc<WorkflowRegistry>,
+    env: RunEnvironment,
+    lost_runs: Vec<String>,
+    replaced: usize,
 }
 
 impl WorkflowThreads {
@@ -48,28 +111,21 @@ impl WorkflowThreads {
         env: RunEnvironment,
     ) -> std::io::Result<Self> {
         let threads = (0..count.max(1))
-            .map(|i| {
-                let (tx, rx) = mpsc::channel::<Message>();
-                let registry = registry.clone();
-                let env = env.clone();
-                let join = std::thread::Builder::new()
-                    .name(format!("ironflow-workflow-{i}"))
-                    .spawn(move || thread_main(rx, &registry, &env))?;
-                Ok(WorkflowThread { tx, join: Some(join) })
-            })
+            .map(|i| WorkflowThread::spawn(i, registry.clone(), env.clone()))
             .collect::<std::io::Result<Vec<_>>>()?;
         Ok(Self {
             threads,
             routes: HashMap::new(),
             next: 0,
+            registry,
+            env,
+            lost_runs: Vec::new(),
+            replaced: 0,
         })
     }
 
     /// Sends an activation to its run's thread; the completion arrives on the returned channel.
-    pub(crate) fn dispatch(
-        &mut self,
-        activation: WorkflowActivation,
-    ) -> oneshot::Receiver<WorkflowActivationCompletion> {
+    pub(crate) fn dispatch(&mut self, activation: WorkflowActivation) -> Dispatched {
         self.dispatch_with_env(activation, None)
     }
 
@@ -78,7 +134,8 @@ impl WorkflowThreads {
         &mut self,
         activation: WorkflowActivation,
         env: Option<RunEnvironment>,
-    ) -> oneshot::Receiver<WorkflowActivationCompletion> {
+    ) -> Dispatched {
+        self.replace_dead_threads();
         let (reply_tx, reply_rx) = oneshot::channel();
         let run_id = activation.run_id.clone();
         let evicting = activation.is_only_eviction();
@@ -96,16 +153,58 @@ impl WorkflowThreads {
         if evicting {
             self.routes.remove(&run_id);
         }
-        if let Err(mpsc::SendError((activation, _, reply))) =
-            self.threads[idx].tx.send((activation, env, reply_tx))
-        {
+        let thread = &self.threads[idx];
+        if let Err(mpsc::SendError((activation, _, reply))) = thread.tx.send((activation, env, reply_tx)) {
             let _ = reply.send(fail(
                 &activation.run_id,
                 "the workflow thread has stopped".to_string(),
                 WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
             ));
         }
-        reply_rx
+        Dispatched {
+            reply: reply_rx,
+            health: thread.health.clone(),
+        }
+    }
+
+    /// Runs whose state was lost with a deadlocked thread since the last call: the worker asks
+    /// Core to evict them, so their next activation rebuilds them from history.
+    pub(crate) fn take_lost_runs(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.lost_runs)
+    }
+
+    fn replace_dead_threads(&mut self) {
+        for idx in 0..self.threads.len() {
+            if !self.threads[idx].health.is_dead() {
+                continue;
+            }
+            match WorkflowThread::spawn(idx, self.registry.clone(), self.env.clone()) {
+                Ok(fresh) => {
+                    // The old thread is stuck in workflow code: let it go without joining; it
+                    // exits when it next reads its (now closed) channel.
+                    let mut old = std::mem::replace(&mut self.threads[idx], fresh);
+                    old.join.take();
+                    self.replaced += 1;
+                    let lost: Vec<String> = self
+                        .routes
+                        .iter()
+                        .filter(|(_, i)| **i == idx)
+                        .map(|(r, _)| r.clone())
+                        .collect();
+                    for r in &lost {
+                        self.routes.remove(r);
+                    }
+                    tracing::error!(
+                        thread = idx,
+                        lost_runs = lost.len(),
+                        replaced_so_far = self.replaced,
+                        "a workflow thread was blocked by workflow code and has been replaced; its runs will be rebuilt from history"
+                    );
+                    self.lost_runs.extend(lost);
+                }
+                Err(e) => tracing::error!(error = %e, "cannot replace a deadlocked workflow thread"),
+            }
+        }
     }
 }
 
@@ -127,6 +226,9 @@ impl Drop for WorkflowThreads {
             drop(std::mem::replace(&mut t.tx, dead_tx));
         }
         for t in &mut self.threads {
+            if t.health.is_dead() {
+                continue;
+            }
             if let Some(j) = t.join.take() {
                 let _ = j.join();
             }
@@ -134,10 +236,26 @@ impl Drop for WorkflowThreads {
     }
 }
 
-fn thread_main(rx: mpsc::Receiver<Message>, registry: &WorkflowRegistry, default_env: &RunEnvironment) {
+fn thread_main(
+    rx: mpsc::Receiver<Message>,
+    registry: &WorkflowRegistry,
+    default_env: &RunEnvironment,
+    health: &ThreadHealth,
+) {
     let mut runs: HashMap<String, Run> = HashMap::new();
     while let Ok((activation, env, reply)) = rx.recv() {
         let run_id = activation.run_id.clone();
+        let workflow_type = runs
+            .get(&run_id)
+            .map(|r| r.workflow_type().to_string())
+            .or_else(|| {
+                activation.jobs.iter().find_map(|j| match &j.variant {
+                    Some(Job::InitializeWorkflow(i)) => Some(i.workflow_type.clone()),
+                    _ => None,
+                })
+            })
+            .unwrap_or_default();
+        *health.lock() = Some((Instant::now(), run_id.clone(), workflow_type));
         let env = env.as_ref().unwrap_or(default_env);
         let completion = match catch_unwind(AssertUnwindSafe(|| handle(&mut runs, activation, registry, env)))
         {
@@ -154,6 +272,7 @@ fn thread_main(rx: mpsc::Receiver<Message>, registry: &WorkflowRegistry, default
                 )
             }
         };
+        *health.lock() = None;
         let _ = reply.send(completion);
     }
 }

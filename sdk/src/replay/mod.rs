@@ -467,7 +467,7 @@ impl Replayer {
                     })
                     .unwrap_or((None, String::new()));
                 let reply = threads.dispatch(activation);
-                let _ = reply.await;
+                let _ = reply.reply.await;
                 let _ = core
                     .complete_workflow_activation(WorkflowActivationCompletion::empty(&run_id))
                     .await;
@@ -484,7 +484,7 @@ impl Replayer {
                 task_queue: tq.clone(),
             });
             let reply = threads.dispatch_with_env(activation, env);
-            let completion = match tokio::time::timeout(self.timeout, reply).await {
+            let completion = match tokio::time::timeout(self.timeout, reply.reply).await {
                 Ok(Ok(c)) => c,
                 Ok(Err(_)) | Err(_) => {
                     hung = true;

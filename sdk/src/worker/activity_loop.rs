@@ -162,6 +162,9 @@ async fn execute(
                 failure: Some(f.to_proto()),
             })
         }
+        ActivityOutcome::WillCompleteAsync => {
+            activity_execution_result::Status::WillCompleteAsync(activity_result::WillCompleteAsync {})
+        }
     };
     let completion = ActivityTaskCompletion {
         task_token,

@@ -102,12 +102,43 @@ pub struct WorkerBuilder {
     build_id: Option<String>,
     graceful_shutdown_period: Option<Duration>,
     workflow_threads: usize,
+    deadlock_timeout: Option<Duration>,
 }
 
 impl WorkerBuilder {
     /// Registers a workflow type.
     pub fn register_workflow<W: Workflow>(mut self) -> Self {
         self.workflows.register::<W>();
+        self
+    }
+
+    /// Registers the catch-all workflow: it runs every workflow type this worker has no
+    /// registered workflow for. See [`crate::dynamic`].
+    pub fn register_dynamic_workflow<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(crate::WorkflowContext, crate::dynamic::DynamicInput) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = crate::WorkflowResult<serde_json::Value>> + 'static,
+    {
+        self.workflows.register_dynamic(f);
+        self
+    }
+
+    /// Registers the catch-all activity: it runs every activity type this worker has no
+    /// registered activity for. See [`crate::dynamic`].
+    pub fn register_dynamic_activity<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(crate::ActivityContext, crate::dynamic::DynamicInput) -> Fut + Send + Sync + 'static,
+        Fut:
+            std::future::Future<Output = Result<serde_json::Value, crate::ApplicationError>> + Send + 'static,
+    {
+        self.activities.register_dynamic(f);
+        self
+    }
+
+    /// Workflow code that keeps its thread busy for longer than this in one activation fails
+    /// its workflow task as deadlocked (default 2 s); `None` disables the check (for debuggers).
+    pub fn deadlock_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.deadlock_timeout = timeout;
         self
     }
 
@@ -221,7 +252,8 @@ impl WorkerBuilder {
             .maybe_graceful_shutdown_period(self.graceful_shutdown_period)
             .task_types(WorkerTaskTypes {
                 enable_workflows: has_workflows,
-                enable_local_activities: has_workflows && has_activities,
+                // Local activities also carry the SDK's side effects, so any workflow worker has them.
+                enable_local_activities: has_workflows,
                 enable_remote_activities: has_activities,
                 enable_nexus: false,
             })
@@ -250,6 +282,7 @@ impl WorkerBuilder {
             workflows: Arc::new(self.workflows),
             activities: Arc::new(self.activities),
             workflow_threads: self.workflow_threads,
+            deadlock_timeout: self.deadlock_timeout,
             shutdown: ShutdownHandle::default(),
         })
     }
@@ -265,6 +298,7 @@ pub struct Worker {
     workflows: Arc<WorkflowRegistry>,
     activities: Arc<ActivityRegistry>,
     workflow_threads: usize,
+    deadlock_timeout: Option<Duration>,
     shutdown: ShutdownHandle,
 }
 
@@ -284,6 +318,7 @@ impl Worker {
             build_id: None,
             graceful_shutdown_period: None,
             workflow_threads: 1,
+            deadlock_timeout: Some(Duration::from_secs(2)),
         }
     }
 
@@ -323,6 +358,7 @@ impl Worker {
             workflows,
             activities,
             workflow_threads,
+            deadlock_timeout,
             shutdown,
         } = self;
         core.validate().await.map_err(|e| WorkerError::Start {
@@ -357,12 +393,13 @@ impl Worker {
         };
         let wf = async {
             match threads {
-                Some(t) => workflow_loop::run(core.clone(), t).await,
+                Some(t) => workflow_loop::run(core.clone(), t, deadlock_timeout).await,
                 None => Ok(()),
             }
         };
         let act = async {
-            if activities.is_empty() {
+            // Workflows need the activity poller too: local activities come through it.
+            if activities.is_empty() && workflows.is_empty() {
                 Ok(())
             } else {
                 activity_loop::run(core.clone(), activities.clone()).await

@@ -150,6 +150,21 @@ impl WorkflowContext {
         )
     }
 
+    /// Calls a local activity by type name. Set a timeout on the returned builder.
+    pub fn execute_local_activity_by_name<I: Serialize, O: DeserializeOwned>(
+        &self,
+        activity_type: &str,
+        input: &I,
+    ) -> LocalActivityCall<O> {
+        LocalActivityCall::new(
+            self.clone(),
+            activity_type.to_string(),
+            to_payload(input),
+            None,
+            None,
+        )
+    }
+
     /// True once cancellation of this workflow was requested.
     pub fn is_cancel_requested(&self) -> bool {
         self.state.borrow().cancel_requested.is_some()

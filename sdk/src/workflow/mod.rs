@@ -42,6 +42,7 @@ mod futures;
 mod info;
 mod messages;
 mod options;
+mod side_effect;
 mod versioning;
 
 pub use context::CancelRequested;
@@ -60,6 +61,7 @@ pub use messages::{
     UpdateDefinition, WaitCondition,
 };
 pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
+pub(crate) use side_effect::{SIDE_EFFECT_ACTIVITY, run_side_effect};
 
 use serde::{Serialize, de::DeserializeOwned};
 use std::future::Future;

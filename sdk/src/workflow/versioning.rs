@@ -50,3 +50,51 @@ impl WorkflowContext {
         present
     }
 }
+
+impl WorkflowContext {
+    /// The workflow's search attributes: those it started with, then its upserts.
+    pub fn search_attributes(&self) -> crate::converter::SearchAttributes {
+        self.state().borrow().search_attributes.clone()
+    }
+
+    /// Adds or replaces search attributes (visible to `temporal workflow list --query` and the
+    /// Web UI). Values that cannot be encoded are a workflow error.
+    pub fn upsert_search_attributes(
+        &self,
+        attributes: crate::converter::SearchAttributes,
+    ) -> Result<(), crate::converter::PayloadError> {
+        let proto = crate::converter::search_attributes_to_proto(&attributes)?;
+        let mut st = self.state().borrow_mut();
+        st.search_attributes.extend(attributes);
+        st.push_command(Variant::UpsertWorkflowSearchAttributes(
+            temporalio_common::protos::coresdk::workflow_commands::UpsertWorkflowSearchAttributes {
+                search_attributes: Some(proto),
+            },
+        ));
+        Ok(())
+    }
+
+    /// The workflow's memo: what it started with, then its upserts.
+    pub fn memo(&self) -> crate::converter::Memo {
+        self.state().borrow().memo.clone()
+    }
+
+    /// Adds or replaces memo fields (a `null` value removes the field).
+    pub fn upsert_memo(&self, memo: crate::converter::Memo) -> Result<(), crate::converter::PayloadError> {
+        let proto = crate::converter::memo_to_proto(&memo)?;
+        let mut st = self.state().borrow_mut();
+        for (k, v) in memo {
+            if v.is_null() {
+                st.memo.remove(&k);
+            } else {
+                st.memo.insert(k, v);
+            }
+        }
+        st.push_command(Variant::ModifyWorkflowProperties(
+            temporalio_common::protos::coresdk::workflow_commands::ModifyWorkflowProperties {
+                upserted_memo: Some(proto),
+            },
+        ));
+        Ok(())
+    }
+}
