@@ -38,6 +38,14 @@ pub fn server_address() -> &'static str {
                 };
                 let options = DevServerOptions {
                     die_with_parent_thread: true,
+                    extra_args: [
+                        "--search-attribute",
+                        "CustomKeywordField=Keyword",
+                        "--search-attribute",
+                        "CustomIntField=Int",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     ..Default::default()
                 };
                 match rt.block_on(DevServer::start_with(options)) {
@@ -194,7 +202,11 @@ pub async fn check_history<O>(
     let history = handle.fetch_history().await.expect("fetch the history");
     let ours = dir.join(format!("{id}.json"));
     ironflow::history::write_file(&ours, &history).expect("write the history JSON");
-    let cli_out = peers::cli(&["workflow", "show", "--workflow-id", id, "--output", "json"]).await;
+    let mut args = vec!["workflow", "show", "--workflow-id", id, "--output", "json"];
+    if let Some(run_id) = handle.run_id() {
+        args.extend(["--run-id", run_id]);
+    }
+    let cli_out = peers::cli(&args).await;
     let theirs = dir.join(format!("{id}.cli.json"));
     std::fs::write(&theirs, cli_out).expect("write the CLI's JSON");
     let normalised = |path: &std::path::Path| {

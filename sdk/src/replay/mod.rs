@@ -239,6 +239,16 @@ impl Replayer {
         self
     }
 
+    /// Registers the catch-all workflow (see [`crate::dynamic`]).
+    pub fn register_dynamic_workflow<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(crate::WorkflowContext, crate::dynamic::DynamicInput) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = crate::WorkflowResult<serde_json::Value>> + 'static,
+    {
+        self.workflows.register_dynamic(f);
+        self
+    }
+
     /// How long one history may take before it is reported as timed out.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

@@ -121,6 +121,9 @@ impl WorkflowError {
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
     fn from(err: E) -> Self {
         let any: &(dyn std::error::Error + 'static) = &err;
+        if let Some(f) = any.downcast_ref::<Box<Failure>>() {
+            return WorkflowError::Failed(f.clone());
+        }
         if any.downcast_ref::<Cancelled>().is_some() {
             return WorkflowError::Cancelled;
         }

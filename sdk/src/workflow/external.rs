@@ -40,7 +40,7 @@ use crate::client::IdReusePolicy;
 use crate::converter::{Failure, Payload, PayloadError, from_payload, from_payloads, to_payload};
 use crate::executor::state::{CommandKey, CommandSpec, Resolution, SharedState};
 use serde::{Serialize, de::DeserializeOwned};
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -214,9 +214,17 @@ impl<I: Serialize, O: DeserializeOwned + 'static> ChildWorkflowBuilder<I, O> {
         self
     }
 
-    /// All options at once.
+    /// Applies options: they replace the previous ones, except that an id or task queue set
+    /// earlier with [`ChildWorkflowBuilder::id`] / [`ChildWorkflowBuilder::task_queue`] is kept
+    /// when `options` leaves it unset.
     pub fn options(mut self, options: ChildWorkflowOptions) -> Self {
-        self.options = options;
+        let workflow_id = options.workflow_id.clone().or(self.options.workflow_id.take());
+        let task_queue = options.task_queue.clone().or(self.options.task_queue.take());
+        self.options = ChildWorkflowOptions {
+            workflow_id,
+            task_queue,
+            ..options
+        };
         self
     }
 
@@ -744,11 +752,14 @@ impl WorkflowContext {
     }
 
     /// Runs `future` so that the workflow's cancellation does not cancel the commands it
-    /// issues: for cleanup after a cancellation.
-    pub fn non_cancellable<F: Future>(&self, future: F) -> NonCancellable<F> {
+    /// issues: for cleanup after a cancellation. It takes anything awaitable, so an activity
+    /// call can be passed directly (`ctx.non_cancellable(ctx.execute_activity(&Cleanup, x))`);
+    /// the call is made inside the scope, when first polled.
+    pub fn non_cancellable<F: IntoFuture>(&self, future: F) -> NonCancellable<F> {
         NonCancellable {
             state: self.state().clone(),
-            inner: Box::pin(future),
+            pending: Some(Box::new(future)),
+            inner: None,
         }
     }
 
@@ -773,17 +784,25 @@ pub struct ContinueAsNewOptions {
 
 /// A future whose commands the workflow's cancellation does not cancel; see
 /// [`WorkflowContext::non_cancellable`].
-pub struct NonCancellable<F: Future> {
+pub struct NonCancellable<F: IntoFuture> {
     state: SharedState,
-    inner: Pin<Box<F>>,
+    pending: Option<Box<F>>,
+    inner: Option<Pin<Box<F::IntoFuture>>>,
 }
 
-impl<F: Future> Future for NonCancellable<F> {
+impl<F: IntoFuture> Future for NonCancellable<F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.state.borrow_mut().detached_depth += 1;
-        let r = self.inner.as_mut().poll(cx);
-        self.state.borrow_mut().detached_depth -= 1;
+        let this = &mut *self;
+        this.state.borrow_mut().detached_depth += 1;
+        if let Some(f) = this.pending.take() {
+            this.inner = Some(Box::pin((*f).into_future()));
+        }
+        let r = match this.inner.as_mut() {
+            Some(inner) => inner.as_mut().poll(cx),
+            None => Poll::Pending,
+        };
+        this.state.borrow_mut().detached_depth -= 1;
         r
     }
 }

@@ -199,9 +199,20 @@ impl<O> ActivityCall<O> {
         }
     }
 
-    /// Replaces all options at once (unset fields of `options` clear the activity's defaults).
+    /// Applies several options at once: the fields set in `options` override, the unset ones
+    /// keep the values so far (the activity's defaults and earlier setters).
     pub fn options(mut self, options: ActivityOptions) -> Self {
-        self.options = options;
+        let o = &mut self.options;
+        o.activity_id = options.activity_id.or(o.activity_id.take());
+        o.task_queue = options.task_queue.or(o.task_queue.take());
+        o.start_to_close_timeout = options.start_to_close_timeout.or(o.start_to_close_timeout);
+        o.schedule_to_close_timeout = options.schedule_to_close_timeout.or(o.schedule_to_close_timeout);
+        o.schedule_to_start_timeout = options.schedule_to_start_timeout.or(o.schedule_to_start_timeout);
+        o.heartbeat_timeout = options.heartbeat_timeout.or(o.heartbeat_timeout);
+        o.retry_policy = options.retry_policy.or(o.retry_policy.take());
+        if options.cancellation_type != ActivityCancellationType::default() {
+            o.cancellation_type = options.cancellation_type;
+        }
         self
     }
     /// Timeout of one attempt.
@@ -455,9 +466,15 @@ impl<O> LocalActivityCall<O> {
             _out: PhantomData,
         }
     }
-    /// Replaces all options at once.
+    /// Applies several options at once: the fields set in `options` override, the unset ones
+    /// keep the values so far.
     pub fn options(mut self, options: LocalActivityOptions) -> Self {
-        self.options = options;
+        let o = &mut self.options;
+        o.activity_id = options.activity_id.or(o.activity_id.take());
+        o.start_to_close_timeout = options.start_to_close_timeout.or(o.start_to_close_timeout);
+        o.schedule_to_close_timeout = options.schedule_to_close_timeout.or(o.schedule_to_close_timeout);
+        o.retry_policy = options.retry_policy.or(o.retry_policy.take());
+        o.local_retry_threshold = options.local_retry_threshold.or(o.local_retry_threshold);
         self
     }
     /// Timeout of one attempt.
