@@ -57,6 +57,7 @@ mod executor;
 pub mod history;
 pub mod replay;
 pub mod testing;
+pub mod versioning;
 pub mod worker;
 pub mod workflow;
 

@@ -138,6 +138,10 @@ pub struct WorkflowDescription {
     pub search_attributes: crate::converter::SearchAttributes,
     /// Memo.
     pub memo: crate::converter::Memo,
+    /// The Worker Deployment build id the execution is on, with Worker Deployment versioning.
+    pub deployment_build_id: Option<String>,
+    /// The execution's versioning behaviour, with Worker Deployment versioning.
+    pub versioning_behavior: Option<crate::versioning::VersioningBehavior>,
     /// The full server response.
     pub raw: DescribeWorkflowExecutionResponse,
 }
@@ -330,6 +334,19 @@ impl<O> WorkflowHandle<O> {
                 .as_ref()
                 .map(crate::converter::memo_from_proto)
                 .unwrap_or_default(),
+            deployment_build_id: info
+                .versioning_info
+                .as_ref()
+                .and_then(|v| v.deployment_version.as_ref())
+                .map(|d| d.build_id.clone()),
+            versioning_behavior: info.versioning_info.as_ref().and_then(|v| {
+                use temporalio_common::protos::temporal::api::enums::v1::VersioningBehavior as B;
+                match B::try_from(v.behavior) {
+                    Ok(B::Pinned) => Some(crate::versioning::VersioningBehavior::Pinned),
+                    Ok(B::AutoUpgrade) => Some(crate::versioning::VersioningBehavior::AutoUpgrade),
+                    _ => None,
+                }
+            }),
             raw,
         })
     }

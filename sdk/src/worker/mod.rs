@@ -40,7 +40,10 @@ use crate::executor::threads::WorkflowThreads;
 use crate::workflow::Workflow;
 use std::sync::Arc;
 use std::time::Duration;
-use temporalio_common::worker::WorkerTaskTypes;
+use temporalio_common::worker::{
+    VersioningBehavior as CoreVersioningBehavior, WorkerDeploymentOptions, WorkerDeploymentVersion,
+    WorkerTaskTypes,
+};
 use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, WorkerConfig, WorkerVersioningStrategy, init_worker};
 use tokio_util::sync::CancellationToken;
 
@@ -103,6 +106,7 @@ pub struct WorkerBuilder {
     graceful_shutdown_period: Option<Duration>,
     workflow_threads: usize,
     deadlock_timeout: Option<Duration>,
+    deployment: Option<(String, String, crate::versioning::VersioningBehavior)>,
 }
 
 impl WorkerBuilder {
@@ -176,6 +180,20 @@ impl WorkerBuilder {
     /// Identity shown in history for this worker (default: the client's).
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
+        self
+    }
+
+    /// Makes this worker one version of a Temporal Worker Deployment: it receives only the
+    /// tasks of executions on this version, and `behavior` says whether its executions stay
+    /// on it (`Pinned`) or move to the deployment's current version (`AutoUpgrade`). With the
+    /// seed's semver model, `build_id` is the version string (see [`crate::versioning`]).
+    pub fn deployment(
+        mut self,
+        deployment_name: impl Into<String>,
+        build_id: impl Into<String>,
+        behavior: crate::versioning::VersioningBehavior,
+    ) -> Self {
+        self.deployment = Some((deployment_name.into(), build_id.into(), behavior));
         self
     }
 
@@ -257,11 +275,31 @@ impl WorkerBuilder {
                 enable_remote_activities: has_activities,
                 enable_nexus: false,
             })
-            .versioning_strategy(WorkerVersioningStrategy::None {
-                build_id: self
-                    .build_id
-                    .clone()
-                    .unwrap_or_else(|| format!("ironflow-{}", env!("CARGO_PKG_VERSION"))),
+            .versioning_strategy(match &self.deployment {
+                Some((deployment_name, build_id, behavior)) => {
+                    WorkerVersioningStrategy::WorkerDeploymentBased(
+                        WorkerDeploymentOptions::new(
+                            WorkerDeploymentVersion::builder()
+                                .deployment_name(deployment_name.clone())
+                                .build_id(build_id.clone())
+                                .build(),
+                        )
+                        .use_worker_versioning(true)
+                        .default_versioning_behavior(match behavior {
+                            crate::versioning::VersioningBehavior::Pinned => CoreVersioningBehavior::Pinned,
+                            crate::versioning::VersioningBehavior::AutoUpgrade => {
+                                CoreVersioningBehavior::AutoUpgrade
+                            }
+                        })
+                        .build(),
+                    )
+                }
+                None => WorkerVersioningStrategy::None {
+                    build_id: self
+                        .build_id
+                        .clone()
+                        .unwrap_or_else(|| format!("ironflow-{}", env!("CARGO_PKG_VERSION"))),
+                },
             })
             .build()
             .map_err(WorkerError::Config)?;
@@ -319,6 +357,7 @@ impl Worker {
             graceful_shutdown_period: None,
             workflow_threads: 1,
             deadlock_timeout: Some(Duration::from_secs(2)),
+            deployment: None,
         }
     }
 

@@ -747,6 +747,11 @@ impl WorkflowContext {
             arguments: vec![payload],
             workflow_run_timeout: dur(options.run_timeout),
             workflow_task_timeout: dur(options.task_timeout),
+            initial_versioning_behavior: if options.upgrade_to_current_version {
+                temporalio_common::protos::temporal::api::enums::v1::ContinueAsNewVersioningBehavior::AutoUpgrade as i32
+            } else {
+                0
+            },
             ..Default::default()
         }))
     }
@@ -780,6 +785,9 @@ pub struct ContinueAsNewOptions {
     pub run_timeout: Option<Duration>,
     /// The new run's workflow task timeout.
     pub task_timeout: Option<Duration>,
+    /// Start the new run on the Worker Deployment's current version rather than this run's
+    /// (how a pinned execution migrates to a new version; see [`crate::versioning`]).
+    pub upgrade_to_current_version: bool,
 }
 
 /// A future whose commands the workflow's cancellation does not cancel; see
