@@ -1017,7 +1017,8 @@ impl Workflow for Blocker {
     const NAME: &'static str = "Blocker";
     async fn run(ctx: WorkflowContext, key: String) -> WorkflowResult<String> {
         if mark(&format!("block-{key}")) {
-            std::thread::sleep(Duration::from_secs(3));
+            // Well past the 2 s deadlock limit, so a loaded machine still sees it.
+            std::thread::sleep(Duration::from_secs(6));
         }
         Ok(ctx.execute_activity(&Echo, "unblocked".to_string()).await?)
     }

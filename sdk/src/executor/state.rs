@@ -138,7 +138,9 @@ pub(crate) struct RunState {
     /// consumed, a routine started or finished): the executor polls again until it stops moving.
     pub(crate) epoch: u64,
     /// Signals not yet consumed, by name, in arrival order.
-    signals: HashMap<String, VecDeque<Vec<Payload>>>,
+    signals: HashMap<String, VecDeque<(u64, Vec<Payload>)>>,
+    /// Arrival counter of signals (orders signals of different names).
+    signals_received: u64,
     signal_wakers: Vec<Waker>,
     /// Names with a registered signal handler (for error messages and the UI).
     pub(crate) signal_handler_names: Vec<String>,
@@ -201,6 +203,7 @@ impl RunState {
             memo: Default::default(),
             epoch: 0,
             signals: HashMap::new(),
+            signals_received: 0,
             signal_wakers: Vec::new(),
             signal_handler_names: Vec::new(),
             query_handlers: BTreeMap::new(),
@@ -236,7 +239,11 @@ impl RunState {
 
     /// Buffers a received signal and wakes whoever waits for signals.
     pub(crate) fn push_signal(&mut self, name: String, input: Vec<Payload>) {
-        self.signals.entry(name).or_default().push_back(input);
+        self.signals_received += 1;
+        self.signals
+            .entry(name)
+            .or_default()
+            .push_back((self.signals_received, input));
         for w in self.signal_wakers.drain(..) {
             w.wake();
         }
@@ -244,7 +251,21 @@ impl RunState {
 
     /// Takes the oldest unconsumed signal of `name`, or records the waker.
     pub(crate) fn poll_signal(&mut self, name: &str, waker: &Waker) -> Option<Vec<Payload>> {
-        match self.signals.get_mut(name).and_then(VecDeque::pop_front) {
+        self.poll_any_signal(&[name], waker).map(|(_, p)| p)
+    }
+
+    /// Takes the earliest-arrived unconsumed signal among `names`, or records the waker.
+    pub(crate) fn poll_any_signal(
+        &mut self,
+        names: &[&str],
+        waker: &Waker,
+    ) -> Option<(String, Vec<Payload>)> {
+        let earliest = names
+            .iter()
+            .filter_map(|n| Some((self.signals.get(*n)?.front()?.0, *n)))
+            .min_by_key(|(arrival, _)| *arrival)
+            .map(|(_, n)| n.to_string());
+        match earliest.and_then(|n| Some((n.clone(), self.signals.get_mut(&n)?.pop_front()?.1))) {
             Some(s) => {
                 self.epoch += 1;
                 Some(s)

@@ -63,8 +63,11 @@ async fn await_completion(
             .await
             .unwrap_or_else(|_| fail(run_id, "the workflow thread dropped the activation".into(), cause));
     };
+    // Check a few times per limit, so a thread busy for `limit` is caught soon after, however
+    // long the activation waited in the thread's queue before it started.
+    let tick = (limit / 4).max(Duration::from_millis(10));
     loop {
-        match tokio::time::timeout(limit, &mut reply).await {
+        match tokio::time::timeout(tick, &mut reply).await {
             Ok(Ok(completion)) => return completion,
             Ok(Err(_)) => return fail(run_id, "the workflow thread dropped the activation".into(), cause),
             Err(_) => {

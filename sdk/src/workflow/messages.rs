@@ -139,6 +139,30 @@ impl<T: DeserializeOwned> Future for SignalFuture<T> {
     }
 }
 
+/// Waits for the next signal among several names; see [`WorkflowContext::await_any_signal`].
+pub struct AnySignalFuture {
+    state: SharedState,
+    names: Vec<String>,
+}
+
+impl Future for AnySignalFuture {
+    type Output = (String, crate::dynamic::DynamicInput);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let got = self.state.borrow_mut().poll_any_signal(&names, cx.waker());
+        match got {
+            Some((name, payloads)) => Poll::Ready((
+                name.clone(),
+                crate::dynamic::DynamicInput {
+                    type_name: name,
+                    payloads,
+                },
+            )),
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// Every signal of a name, in arrival order: `recv().await` one at a time, or use it as a
 /// `futures::Stream`.
 pub struct SignalChannel<T> {
@@ -218,6 +242,15 @@ impl WorkflowContext {
             state: self.state().clone(),
             name: name.to_string(),
             _data: PhantomData,
+        }
+    }
+
+    /// Waits for the next signal among `names` (the one that arrived first, when several are
+    /// buffered); resolves with its name and raw data.
+    pub fn await_any_signal(&self, names: &[&str]) -> AnySignalFuture {
+        AnySignalFuture {
+            state: self.state().clone(),
+            names: names.iter().map(|n| n.to_string()).collect(),
         }
     }
 

@@ -57,8 +57,8 @@ pub(crate) use futures::RETRYABLE_ERRORS_HEADER;
 pub use futures::{ActivityCall, ActivityFuture, LocalActivityCall, LocalActivityFuture, Timer};
 pub use info::WorkflowInfo;
 pub use messages::{
-    QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture, SignalHandler,
-    UpdateDefinition, WaitCondition,
+    AnySignalFuture, QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture,
+    SignalHandler, UpdateDefinition, WaitCondition,
 };
 pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
 pub(crate) use side_effect::{SIDE_EFFECT_ACTIVITY, run_side_effect};
