@@ -20,4 +20,4 @@ pub use rebuild::{
 };
 pub(crate) use rebuild::{initial_data, merge};
 pub use store::{EventStore, EventStoreError};
-pub use wal::{FileEventStore, RecoveryReport};
+pub use wal::{FileEventStore, RecoveryReport, WalStats};

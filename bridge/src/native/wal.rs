@@ -28,6 +28,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 use tokio::sync::oneshot;
 
@@ -47,6 +48,8 @@ struct RecordRef {
 
 struct Shared {
     path: PathBuf,
+    appends: AtomicU64,
+    syncs: AtomicU64,
     reader: File,
     /// Records of each workflow, in sequence order (index i = sequence i + 1).
     index: RwLock<BTreeMap<String, Vec<RecordRef>>>,
@@ -93,6 +96,15 @@ pub struct FileEventStore {
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Counters of a [`FileEventStore`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WalStats {
+    /// Durable appends.
+    pub appends: u64,
+    /// fsyncs.
+    pub syncs: u64,
+}
+
 /// What recovery found when opening a log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoveryReport {
@@ -109,70 +121,77 @@ fn io_err(path: &Path, e: std::io::Error) -> EventStoreError {
     }
 }
 
-/// A parsed record.
+/// A parsed record (the event is decoded only when asked: recovery trusts the CRC).
 struct Decoded {
     sequence: u64,
     workflow_id: String,
-    event: WorkflowEvent,
+    event: Option<WorkflowEvent>,
 }
 
 /// Parses the record at `bytes[0..]`; `Err(message, workflow id if readable)` if it is damaged.
 /// Returns the record and its total length.
 fn decode_record(bytes: &[u8]) -> Result<(Decoded, usize), (String, Option<String>)> {
+    decode_checked(bytes, true).map_err(|message| (message, workflow_hint(bytes)))
+}
+
+/// Checks a record's frame, CRC, sequence and workflow id without decoding its event.
+fn check_record(bytes: &[u8]) -> Result<(Decoded, usize), (String, Option<String>)> {
+    decode_checked(bytes, false).map_err(|message| (message, workflow_hint(bytes)))
+}
+
+/// The workflow id a damaged record claims, if its frame is readable enough to tell.
+fn workflow_hint(bytes: &[u8]) -> Option<String> {
+    let body_len = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as usize;
+    let body = bytes.get(HEADER..HEADER + body_len.min(MAX_BODY))?;
+    let wf_len = u16::from_le_bytes(body.get(8..10)?.try_into().ok()?) as usize;
+    let wf = std::str::from_utf8(body.get(10..10 + wf_len)?).ok()?;
+    (!wf.is_empty() && wf.chars().all(|c| !c.is_control())).then(|| wf.to_string())
+}
+
+fn decode_checked(bytes: &[u8], decode_event: bool) -> Result<(Decoded, usize), String> {
     if bytes.len() < HEADER {
-        return Err((
-            format!("only {} bytes left, a record header needs {HEADER}", bytes.len()),
-            None,
+        return Err(format!(
+            "only {} bytes left, a record header needs {HEADER}",
+            bytes.len()
         ));
     }
     if &bytes[0..4] != MAGIC {
-        return Err(("bad record magic".into(), None));
+        return Err("bad record magic".into());
     }
     let body_len = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
     let crc = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if !(10..=MAX_BODY).contains(&body_len) {
-        return Err((format!("implausible body length {body_len}"), None));
+        return Err(format!("implausible body length {body_len}"));
     }
     let Some(body) = bytes.get(HEADER..HEADER + body_len) else {
-        return Err((
-            format!(
-                "the record claims {body_len} body bytes, only {} remain",
-                bytes.len() - HEADER
-            ),
-            None,
+        return Err(format!(
+            "the record claims {body_len} body bytes, only {} remain",
+            bytes.len() - HEADER
         ));
     };
-    let workflow_hint = || {
-        let wf_len = u16::from_le_bytes([body[8], body[9]]) as usize;
-        body.get(10..10 + wf_len)
-            .and_then(|w| std::str::from_utf8(w).ok())
-            .map(str::to_string)
-    };
     if crc32fast::hash(body) != crc {
-        return Err(("CRC mismatch".into(), workflow_hint()));
+        return Err("CRC mismatch".into());
     }
-    let sequence = u64::from_le_bytes(
-        body[0..8]
-            .try_into()
-            .map_err(|_| ("short body".to_string(), None))?,
-    );
+    let sequence = u64::from_le_bytes(body[0..8].try_into().map_err(|_| "short body".to_string())?);
     let wf_len = u16::from_le_bytes([body[8], body[9]]) as usize;
     let workflow_id = body
         .get(10..10 + wf_len)
         .and_then(|w| std::str::from_utf8(w).ok())
-        .ok_or_else(|| ("unreadable workflow id".to_string(), None))?
+        .ok_or_else(|| "unreadable workflow id".to_string())?
         .to_string();
-    let event: WorkflowEvent = serde_json::from_slice(&body[10 + wf_len..])
-        .map_err(|e| (format!("event does not decode: {e}"), Some(workflow_id.clone())))?;
-    if event.workflow_id() != workflow_id {
-        return Err((
-            format!(
+    let event = if decode_event {
+        let event: WorkflowEvent = serde_json::from_slice(&body[10 + wf_len..])
+            .map_err(|e| format!("event does not decode: {e}"))?;
+        if event.workflow_id() != workflow_id {
+            return Err(format!(
                 "the record's workflow id `{workflow_id}` differs from its event's `{}`",
                 event.workflow_id()
-            ),
-            Some(workflow_id),
-        ));
-    }
+            ));
+        }
+        Some(event)
+    } else {
+        None
+    };
     Ok((
         Decoded {
             sequence,
@@ -248,6 +267,8 @@ impl FileEventStore {
         let reader = File::open(&path).map_err(|e| io_err(&path, e))?;
         let shared = Arc::new(Shared {
             path: path.clone(),
+            appends: AtomicU64::new(0),
+            syncs: AtomicU64::new(0),
             reader,
             index: RwLock::new(index),
             poisoned: Mutex::new(None),
@@ -269,6 +290,30 @@ impl FileEventStore {
         ))
     }
 
+    /// Appends made durable, and the fsyncs that made them so, since the store was opened: with
+    /// concurrent appenders there are fewer fsyncs than appends (group commit).
+    pub fn stats(&self) -> WalStats {
+        WalStats {
+            appends: self.shared.appends.load(Ordering::Relaxed),
+            syncs: self.shared.syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// One event, by sequence number (a single read, unlike `get_events`).
+    pub fn get_event(
+        &self,
+        workflow_id: &str,
+        sequence: u64,
+    ) -> Result<Option<WorkflowEvent>, EventStoreError> {
+        let r = {
+            let index = self.shared.index.read().unwrap_or_else(|p| p.into_inner());
+            index
+                .get(workflow_id)
+                .and_then(|l| l.get(sequence.checked_sub(1)? as usize).copied())
+        };
+        r.map(|r| self.read(r)).transpose()
+    }
+
     /// The log file.
     pub fn path(&self) -> &Path {
         &self.shared.path
@@ -281,7 +326,10 @@ impl FileEventStore {
             .read_exact_at(&mut buf, r.offset)
             .map_err(|e| io_err(&self.shared.path, e))?;
         decode_record(&buf)
-            .map(|(d, _)| d.event)
+            .and_then(|(d, _)| {
+                d.event
+                    .ok_or_else(|| ("the record has no event".to_string(), None))
+            })
             .map_err(|(message, workflow)| EventStoreError::Corrupt {
                 path: self.shared.path.display().to_string(),
                 offset: r.offset,
@@ -313,7 +361,7 @@ fn recover(path: &Path, bytes: &[u8]) -> Result<Recovered, EventStoreError> {
     let mut offset = 0usize;
     let mut records = 0;
     while offset < bytes.len() {
-        match decode_record(&bytes[offset..]) {
+        match check_record(&bytes[offset..]) {
             Ok((d, len)) => {
                 let list = index.entry(d.workflow_id.clone()).or_default();
                 let expected = list.len() as u64 + 1;
@@ -373,7 +421,7 @@ fn count_valid(bytes: &[u8]) -> usize {
     let mut i = 0;
     while i + HEADER <= bytes.len() {
         if &bytes[i..i + 4] == MAGIC
-            && let Ok((_, len)) = decode_record(&bytes[i..])
+            && let Ok((_, len)) = check_record(&bytes[i..])
         {
             count += 1;
             i += len;
@@ -436,6 +484,11 @@ fn writer_main(
             Ok(()) => {
                 offset += buf.len() as u64;
                 next.extend(scratch);
+                shared.syncs.fetch_add(1, Ordering::Relaxed);
+                shared.appends.fetch_add(
+                    assigned.iter().filter(|(_, r)| r.is_ok()).count() as u64,
+                    Ordering::Relaxed,
+                );
                 let mut index = shared.index.write().unwrap_or_else(|p| p.into_inner());
                 for (a, r) in assigned {
                     let reply = match r {
