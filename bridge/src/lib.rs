@@ -9,4 +9,5 @@
 pub mod interpreter;
 pub mod migrate;
 pub mod native;
+pub mod parallel;
 pub mod translate;

@@ -411,6 +411,27 @@ async fn one_hundred_in_flight_instances_migrate_once_and_finish_on_temporal() {
     let (ok, out, err) = bridge(&["replay", "--definitions", &defs_arg, "--store", &store_arg]);
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("103 of 103 histories replayed cleanly"), "{out}");
+    // `convert` writes every instance's history (on all cores), identical to the library's.
+    let converted = temp_dir("converted");
+    let (ok, out, err) = bridge(&[
+        "convert",
+        "--store",
+        &store_arg,
+        "--definitions",
+        &defs_arg,
+        "--out",
+        converted.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("converted 103 instance(s)"), "{out}");
+    let store = native_store(&store_dir);
+    for id in ["legacy-order-042", "legacy-done-1"] {
+        let events = store.get_sequenced_events(id, 1).await.unwrap();
+        let expected = to_history(&events, &TranslateOptions::for_definition(&definition())).unwrap();
+        let written = ironflow::history::read_file(converted.join(format!("{id}.json"))).unwrap();
+        assert_eq!(written, expected, "{id}");
+    }
+    drop(store);
 
     // A Temporal run exported back as native events rebuilds to the finished instance.
     let exported_events = temp_dir("exported-events").join("order.jsonl");

@@ -232,22 +232,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let definitions = load_definitions(&definitions)?;
             let store = open_source(&source).await?;
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let mut count = 0;
-            for (id, events) in instances(store.as_ref(), workflow_id.as_deref()).await? {
-                let def = definition_for(&definitions, &events)?;
+            let logs = instances(store.as_ref(), workflow_id.as_deref()).await?;
+            // Translation and JSON writing are independent per instance: use every core.
+            let lines = ironflow_bridge::parallel::map_in_order(&logs, |(id, events)| {
+                let def = definition_for(&definitions, events).map_err(|e| e.to_string())?;
                 let options = TranslateOptions {
                     task_queue: task_queue.clone(),
                     ..TranslateOptions::for_definition(&def)
                 };
-                let h = to_history(&events, &options)?;
-                let path = out.join(format!("{}.json", sanitize(&id)));
-                history::write_file(&path, &h)?;
-                println!(
+                let h = to_history(events, &options).map_err(|e| e.to_string())?;
+                let path = out.join(format!("{}.json", sanitize(id)));
+                history::write_file(&path, &h).map_err(|e| e.to_string())?;
+                Ok::<_, String>(format!(
                     "{id}: {} native events -> {} history events -> {}",
                     events.len(),
                     h.events.len(),
                     path.display()
-                );
+                ))
+            });
+            let mut count = 0;
+            for line in lines {
+                println!("{}", line?);
                 count += 1;
             }
             println!("converted {count} instance(s)");

@@ -16,7 +16,7 @@ pub use event::{SequencedEvent, WorkflowEvent};
 pub use memory::InMemoryEventStore;
 pub use rebuild::{
     EventLogError, InstanceStatus, PendingActivity, StateRebuildError, StateRebuilder, WorkflowInstance,
-    rebuild,
+    check_log, rebuild,
 };
 pub(crate) use rebuild::{initial_data, merge};
 pub use store::{EventStore, EventStoreError};

@@ -17,7 +17,7 @@
 //! Event times come from the native timestamps (Unix ms); synthesized events take the time of
 //! the native event that caused them.
 
-use crate::native::{SequencedEvent, WorkflowEvent, rebuild};
+use crate::native::{SequencedEvent, WorkflowEvent, check_log};
 use ironflow::converter::{Failure, Payload, SearchAttributeValue, to_payload};
 use ironflow::history::{History, HistoryEvent, history_event::Attributes};
 use std::collections::VecDeque;
@@ -286,9 +286,34 @@ fn payload(v: &serde_json::Value) -> Result<Payload, String> {
     to_payload(v).map_err(|e| e.to_string())
 }
 
+/// Translates many instances, spread over the machine's cores; the results are in input order.
+///
+/// ```
+/// use ironflow_bridge::native::{SequencedEvent, WorkflowEvent};
+/// use ironflow_bridge::translate::{TranslateOptions, to_histories};
+/// let log = |id: &str| {
+///     vec![
+///         SequencedEvent { sequence: 1, event: WorkflowEvent::WorkflowStarted {
+///             workflow_id: id.into(), workflow_name: "Order".into(),
+///             input: serde_json::json!({}), timestamp: 1_700_000_000_000 } },
+///         SequencedEvent { sequence: 2, event: WorkflowEvent::WorkflowCompleted {
+///             workflow_id: id.into(), output: serde_json::json!("ok"), timestamp: 1_700_000_000_005 } },
+///     ]
+/// };
+/// let histories = to_histories(&[log("a"), log("b")], &TranslateOptions::default());
+/// assert_eq!(histories.len(), 2);
+/// assert!(histories.iter().all(|h| h.is_ok()));
+/// ```
+pub fn to_histories(
+    logs: &[Vec<SequencedEvent>],
+    options: &TranslateOptions,
+) -> Vec<Result<History, TranslateError>> {
+    crate::parallel::map_in_order(logs, |events| to_history(events, options))
+}
+
 /// Translates one instance's events (checked as [`crate::native::rebuild`] checks them).
 pub fn to_history(events: &[SequencedEvent], options: &TranslateOptions) -> Result<History, TranslateError> {
-    rebuild(events, options.initial_state.as_deref())?;
+    check_log(events, options.initial_state.as_deref())?;
     let workflow_id = events[0].event.workflow_id().to_string();
     let mut b = Builder {
         options,
