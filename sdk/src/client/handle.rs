@@ -4,7 +4,7 @@ use super::{Client, ClientError};
 use crate::converter::{Failure, Payload, PayloadError, from_payloads};
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use temporalio_common::protos::temporal::api::{
     common::v1::WorkflowExecution,
     enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus},
@@ -15,6 +15,7 @@ use temporalio_common::protos::temporal::api::{
         TerminateWorkflowExecutionRequest,
     },
 };
+use tonic::Code;
 
 /// Why a workflow produced no result.
 #[derive(Debug, thiserror::Error)]
@@ -223,14 +224,24 @@ impl<O> WorkflowHandle<O> {
                 skip_archival: true,
                 ..Default::default()
             };
-            let response = self
+            let response = match self
                 .client
                 .connection
                 .workflow_service()
-                .get_workflow_execution_history(tonic::Request::new(request))
+                .get_workflow_execution_history(tonic::Request::new(request.clone()))
                 .await
-                .map_err(|s| ClientError::rpc("GetWorkflowExecutionHistory", s))?
-                .into_inner();
+            {
+                Ok(r) => r.into_inner(),
+                // A long poll cut short (the server's or a proxy's deadline, a busy server
+                // cancelling the wait) says nothing about the workflow: wait again.
+                Err(status) if matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded) => {
+                    tracing::debug!(workflow_id = %self.workflow_id, status = %status, "result long poll cut short; polling again");
+                    page_token = request.next_page_token;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(status) => return Err(ClientError::rpc("GetWorkflowExecutionHistory", status).into()),
+            };
             let close = response.history.and_then(|h| h.events.into_iter().last());
             let Some(attributes) = close.and_then(|e| e.attributes) else {
                 // The long poll timed out before the workflow closed: poll again.

@@ -25,7 +25,7 @@ mod options;
 mod visibility;
 
 pub use activity_handle::AsyncActivityHandle;
-pub use connect::{ConnectOptions, TlsConfig};
+pub use connect::{Compression, ConnectOptions, TlsConfig};
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
@@ -166,6 +166,10 @@ impl Client {
             .maybe_api_key(o.api_key.clone())
             .maybe_headers((!o.headers.is_empty()).then(|| o.headers.clone()))
             .connect_timeout(o.connect_timeout)
+            .grpc_compression(match o.compression {
+                Compression::None => temporalio_client::GrpcCompression::None,
+                Compression::Gzip => temporalio_client::GrpcCompression::Gzip,
+            })
             .client_name("ironflow".to_string())
             .client_version(env!("CARGO_PKG_VERSION").to_string())
             .build();
