@@ -5,7 +5,7 @@
 
 use ironflow::client::{StartWorkflowOptions, WorkflowHandle};
 use ironflow::history::{self, History};
-use ironflow::replay::{ReplayOutcome, Replayer};
+use ironflow::replay::{ReplayInput, ReplayOutcome, Replayer};
 use ironflow::{Worker, Workflow, WorkflowContext, WorkflowResult};
 use ironflow_compat_tests::fixtures::*;
 use ironflow_compat_tests::{
@@ -395,4 +395,69 @@ async fn a_workflow_fetched_from_the_server_replays() {
         .unwrap();
     assert!(r.passed(), "{r:?}");
     assert_eq!(r.workflow_type, "RejectWorkflow");
+}
+
+/// TwoStepWorkflow, broken: blocks its thread (the replay of its history hangs).
+struct BlockingTwoStep;
+impl Workflow for BlockingTwoStep {
+    type Input = u64;
+    type Output = String;
+    const NAME: &'static str = "TwoStepWorkflow";
+    async fn run(_ctx: WorkflowContext, _ms: u64) -> WorkflowResult<String> {
+        // The replayer abandons this thread after its timeout; it ends with the test process.
+        std::thread::sleep(Duration::from_secs(3600));
+        Ok(String::new())
+    }
+}
+
+#[tokio::test]
+async fn sharded_replay_reports_in_input_order_and_survives_a_hung_history() {
+    let greet = run_and_fetch::<GreetWorkflow>("shards".into()).await;
+    let two = run_and_fetch::<TwoStepWorkflow>(10).await;
+    let mut not_started = greet.clone();
+    not_started.events.truncate(2); // started + scheduled: nothing to replay
+    // Position 3 hangs; with 3 shards it shares a shard with positions 0 and 6, so that shard
+    // must start a fresh Core worker for position 6 after the hang.
+    let inputs: Vec<(&str, &History)> = vec![
+        ("greet-0", &greet),
+        ("greet-1", &greet),
+        ("invalid-2", &not_started),
+        ("hangs-3", &two),
+        ("greet-4", &greet),
+        ("greet-5", &greet),
+        ("greet-6", &greet),
+    ];
+    for shards in [1, 3] {
+        let replayer = Replayer::new()
+            .register_workflow::<GreetWorkflow>()
+            .register_workflow::<BlockingTwoStep>()
+            .timeout(Duration::from_secs(3))
+            .parallelism(shards);
+        let report = replayer
+            .replay_all(
+                inputs
+                    .iter()
+                    .map(|(label, h)| ReplayInput::new(*label, (*h).clone()))
+                    .collect(),
+            )
+            .await;
+        let got: Vec<(&str, &str)> = report
+            .results
+            .iter()
+            .map(|r| (r.source.as_str(), r.outcome.kind()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("greet-0", "passed"),
+                ("greet-1", "passed"),
+                ("invalid-2", "invalid history"),
+                ("hangs-3", "timed out"),
+                ("greet-4", "passed"),
+                ("greet-5", "passed"),
+                ("greet-6", "passed"),
+            ],
+            "{shards} shard(s):\n{report}"
+        );
+    }
 }

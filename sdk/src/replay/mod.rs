@@ -27,25 +27,15 @@
 
 use crate::client::{Client, ClientError};
 use crate::executor::registry::WorkflowRegistry;
-use crate::executor::run::RunEnvironment;
-use crate::executor::threads::WorkflowThreads;
 use crate::history::{self, History, history_event::Attributes};
 use crate::workflow::Workflow;
-use futures::StreamExt;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use temporalio_common::protos::coresdk::workflow_activation::{
-    remove_from_cache::EvictionReason, workflow_activation_job,
-};
-use temporalio_common::protos::coresdk::workflow_completion::{
-    WorkflowActivationCompletion, workflow_activation_completion,
-};
-use temporalio_common::worker::WorkerTaskTypes;
-use temporalio_sdk_core::replay::{HistoryFeeder, HistoryForReplay, ReplayWorkerInput};
-use temporalio_sdk_core::{PollError, WorkerConfig, WorkerVersioningStrategy, init_replay_worker};
+use std::time::Duration;
+
+mod batch;
 
 /// How the replay of one history ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +198,7 @@ pub enum ReplayError {
 pub struct Replayer {
     workflows: WorkflowRegistry,
     timeout: Duration,
+    parallelism: usize,
 }
 
 impl Default for Replayer {
@@ -217,6 +208,7 @@ impl Default for Replayer {
 }
 
 /// A history ready for Core.
+#[derive(Clone)]
 struct Prepared {
     index: usize,
     run_id: String,
@@ -230,6 +222,7 @@ impl Replayer {
         Self {
             workflows: WorkflowRegistry::default(),
             timeout: Duration::from_secs(30),
+            parallelism: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 
@@ -252,6 +245,15 @@ impl Replayer {
     /// How long one history may take before it is reported as timed out.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How many histories are replayed at once (default: the number of CPUs). Core replays one
+    /// history at a time per replay worker, so the replayer splits the histories into this many
+    /// shards, each on its own Core replay worker and workflow thread. Results are reported in
+    /// input order whatever this is.
+    pub fn parallelism(mut self, shards: usize) -> Self {
+        self.parallelism = shards.max(1);
         self
     }
 
@@ -364,7 +366,11 @@ impl Replayer {
                 continue;
             }
             let run_id = original_run_id(&input.history).unwrap_or_default();
-            results[index] = Some(base);
+            // Replaced by the replay's outcome; stays only if the replay worker itself died.
+            results[index] = Some(ReplayResult {
+                outcome: ReplayOutcome::Internal("not replayed: its replay worker stopped".into()),
+                ..base
+            });
             queue.push_back(Prepared {
                 index,
                 run_id,
@@ -373,183 +379,41 @@ impl Replayer {
             });
         }
         give_unique_run_ids(&mut queue);
-        while !queue.is_empty() {
-            let outcomes = self.run_batch(&mut queue).await;
-            for (index, outcome) in outcomes {
-                if let Some(r) = results[index].as_mut() {
-                    r.outcome = outcome;
+        let shards = self.parallelism.min(queue.len()).max(1);
+        let mut shard_queues: Vec<VecDeque<Prepared>> = (0..shards).map(|_| VecDeque::new()).collect();
+        for (i, p) in queue.into_iter().enumerate() {
+            shard_queues[i % shards].push_back(p);
+        }
+        let registry = Arc::new(self.workflows.clone());
+        let timeout = self.timeout;
+        let mut running = tokio::task::JoinSet::new();
+        for mut shard in shard_queues {
+            let registry = registry.clone();
+            running.spawn(async move {
+                let mut outcomes = Vec::new();
+                while !shard.is_empty() {
+                    outcomes.extend(batch::run(&registry, timeout, &mut shard).await);
                 }
+                outcomes
+            });
+        }
+        while let Some(joined) = running.join_next().await {
+            match joined {
+                Ok(outcomes) => {
+                    for (index, outcome) in outcomes {
+                        if let Some(r) = results[index].as_mut() {
+                            r.outcome = outcome;
+                        }
+                    }
+                }
+                // A shard's task can only end this way if Core panicked; its histories keep
+                // the "not replayed" outcome.
+                Err(e) => tracing::error!(error = %e, "a replay shard stopped"),
             }
         }
         ReplayReport {
             results: results.into_iter().flatten().collect(),
         }
-    }
-
-    /// Replays histories from the front of `queue` on one Core replay worker until they are done
-    /// or one hangs (which is reported as timed out and removed; the caller starts a new worker
-    /// for the rest).
-    async fn run_batch(&self, queue: &mut VecDeque<Prepared>) -> Vec<(usize, ReplayOutcome)> {
-        let mut outcomes = Vec::new();
-        let config = match replay_config() {
-            Ok(c) => c,
-            Err(e) => {
-                return queue
-                    .drain(..)
-                    .map(|p| (p.index, ReplayOutcome::Internal(e.clone())))
-                    .collect();
-            }
-        };
-        let (feeder, stream) = HistoryFeeder::new(1);
-        let core = match init_replay_worker(ReplayWorkerInput::new(config, stream)) {
-            Ok(c) => Arc::new(c),
-            Err(e) => {
-                let msg = format!("cannot start Core's replay worker: {e:#}");
-                return queue
-                    .drain(..)
-                    .map(|p| (p.index, ReplayOutcome::Internal(msg.clone())))
-                    .collect();
-            }
-        };
-        let env = RunEnvironment {
-            namespace: "default".into(),
-            task_queue: "ironflow-replay".into(),
-        };
-        let mut threads = match WorkflowThreads::start(1, Arc::new(self.workflows.clone()), env) {
-            Ok(t) => t,
-            Err(e) => {
-                let msg = format!("cannot start a workflow thread: {e}");
-                return queue
-                    .drain(..)
-                    .map(|p| (p.index, ReplayOutcome::Internal(msg.clone())))
-                    .collect();
-            }
-        };
-        let pending: Vec<HistoryForReplay> = queue
-            .iter()
-            .map(|p| HistoryForReplay::new(p.input.history.clone(), p.input.workflow_id.clone()))
-            .collect();
-        let feeding = tokio::spawn(async move {
-            let mut items = futures::stream::iter(pending);
-            while let Some(h) = items.next().await {
-                if feeder.feed(h).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let by_run: HashMap<String, usize> = queue.iter().map(|p| (p.run_id.clone(), p.index)).collect();
-        let task_queues: HashMap<String, String> = queue
-            .iter()
-            .map(|p| (p.run_id.clone(), p.task_queue.clone()))
-            .collect();
-        let mut failures: HashMap<String, String> = HashMap::new();
-        let mut done: Vec<usize> = Vec::new();
-        let mut last_progress = Instant::now();
-        let mut hung = false;
-        loop {
-            let remaining = self.timeout.saturating_sub(last_progress.elapsed());
-            let activation = match tokio::time::timeout(remaining, core.poll_workflow_activation()).await {
-                Err(_) => {
-                    hung = true;
-                    break;
-                }
-                Ok(Err(PollError::ShutDown)) => break,
-                Ok(Err(e)) => {
-                    if let Some(p) = queue.iter().find(|p| !done.contains(&p.index)) {
-                        outcomes.push((p.index, ReplayOutcome::Internal(format!("polling failed: {e}"))));
-                        done.push(p.index);
-                    }
-                    break;
-                }
-                Ok(Ok(a)) => a,
-            };
-            last_progress = Instant::now();
-            let run_id = activation.run_id.clone();
-            if activation.is_only_eviction() {
-                let (reason, message) = activation
-                    .jobs
-                    .iter()
-                    .find_map(|j| match &j.variant {
-                        Some(workflow_activation_job::Variant::RemoveFromCache(r)) => {
-                            Some((EvictionReason::try_from(r.reason).ok(), r.message.clone()))
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or((None, String::new()));
-                let reply = threads.dispatch(activation);
-                let _ = reply.reply.await;
-                let _ = core
-                    .complete_workflow_activation(WorkflowActivationCompletion::empty(&run_id))
-                    .await;
-                if let Some(&index) = by_run.get(&run_id)
-                    && !done.contains(&index)
-                {
-                    outcomes.push((index, classify(reason, message, failures.remove(&run_id))));
-                    done.push(index);
-                }
-                continue;
-            }
-            let env = task_queues.get(&run_id).map(|tq| RunEnvironment {
-                namespace: "default".into(),
-                task_queue: tq.clone(),
-            });
-            let reply = threads.dispatch_with_env(activation, env);
-            let completion = match tokio::time::timeout(self.timeout, reply.reply).await {
-                Ok(Ok(c)) => c,
-                Ok(Err(_)) | Err(_) => {
-                    hung = true;
-                    break;
-                }
-            };
-            if let Some(workflow_activation_completion::Status::Failed(f)) = &completion.status {
-                failures.insert(
-                    run_id.clone(),
-                    f.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default(),
-                );
-            }
-            if let Err(e) = core.complete_workflow_activation(completion).await {
-                failures.insert(run_id, format!("Core rejected the completion: {e}"));
-            }
-        }
-        feeding.abort();
-        core.initiate_shutdown();
-        if hung {
-            if let Some(p) = queue.iter().find(|p| !done.contains(&p.index)) {
-                outcomes.push((p.index, ReplayOutcome::TimedOut(self.timeout)));
-                done.push(p.index);
-            }
-            threads.abandon();
-        } else {
-            // Histories Core never handed out (it stopped early) are internal errors.
-            let missed: Vec<usize> = queue
-                .iter()
-                .map(|p| p.index)
-                .filter(|i| !done.contains(i))
-                .collect();
-            for index in missed {
-                outcomes.push((
-                    index,
-                    ReplayOutcome::Internal("Core finished without replaying it".into()),
-                ));
-                done.push(index);
-            }
-            let _ = tokio::task::spawn_blocking(move || drop(threads)).await;
-            if let Ok(core) = Arc::try_unwrap(core) {
-                core.finalize_shutdown().await;
-            }
-        }
-        queue.retain(|p| !done.contains(&p.index));
-        outcomes
-    }
-}
-
-fn classify(reason: Option<EvictionReason>, message: String, failure: Option<String>) -> ReplayOutcome {
-    match (reason, failure) {
-        (Some(EvictionReason::Nondeterminism), _) => ReplayOutcome::Nondeterminism(message),
-        (_, Some(failure)) => ReplayOutcome::WorkflowTaskFailure(failure),
-        (Some(EvictionReason::LangFail), None) => ReplayOutcome::WorkflowTaskFailure(message),
-        (Some(EvictionReason::LangRequested | EvictionReason::CacheFull), None) => ReplayOutcome::Passed,
-        (reason, None) => ReplayOutcome::Internal(format!("evicted ({reason:?}): {message}")),
     }
 }
 
@@ -599,19 +463,4 @@ fn give_unique_run_ids(queue: &mut VecDeque<Prepared>) {
             p.run_id = id;
         }
     }
-}
-
-fn replay_config() -> Result<WorkerConfig, String> {
-    WorkerConfig::builder()
-        .namespace("default")
-        .task_queue("ironflow-replay")
-        .task_types(WorkerTaskTypes::workflow_only())
-        .versioning_strategy(WorkerVersioningStrategy::None {
-            build_id: "ironflow-replay".into(),
-        })
-        .max_outstanding_workflow_tasks(2usize)
-        .max_outstanding_activities(1usize)
-        .max_outstanding_local_activities(1usize)
-        .max_outstanding_nexus_tasks(1usize)
-        .build()
 }
