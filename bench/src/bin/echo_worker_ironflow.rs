@@ -1,0 +1,109 @@
+//! The benchmark's echo workload on Ironflow, default worker options.
+//!
+//! ```text
+//! echo-worker-ironflow worker --address 127.0.0.1:7233 --task-queue q   # prints `ready`, runs until killed
+//! echo-worker-ironflow replay --histories histories.bin                 # prints a JSON ReplayResult
+//! ```
+
+use ironflow::client::Client;
+use ironflow::replay::{ReplayInput, Replayer};
+use ironflow::{Activity, ActivityContext, Worker, Workflow, WorkflowContext, WorkflowResult};
+use ironflow_bench::{ACTIVITY_TIMEOUT, ACTIVITY_TYPE, Args, READY_LINE, ReplayResult, WORKFLOW_TYPE};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+struct Echo;
+
+#[async_trait::async_trait]
+impl Activity for Echo {
+    type Input = String;
+    type Output = String;
+    type Error = std::convert::Infallible;
+
+    fn name(&self) -> &str {
+        ACTIVITY_TYPE
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        Some(ACTIVITY_TIMEOUT)
+    }
+
+    async fn execute(&self, _ctx: ActivityContext, s: String) -> Result<String, Self::Error> {
+        Ok(s)
+    }
+}
+
+struct EchoWorkflow;
+
+impl Workflow for EchoWorkflow {
+    type Input = String;
+    type Output = String;
+    const NAME: &'static str = WORKFLOW_TYPE;
+
+    async fn run(ctx: WorkflowContext, s: String) -> WorkflowResult<String> {
+        Ok(ctx.execute_activity(&Echo, s).await?)
+    }
+}
+
+async fn worker(args: &Args) -> Result<(), String> {
+    let client = Client::connect(args.required("address")?)
+        .await
+        .map_err(|e| e.to_string())?;
+    let worker = Worker::builder(&client, args.required("task-queue")?)
+        .register_workflow::<EchoWorkflow>()
+        .register_activity(Echo)
+        .build()
+        .map_err(|e| e.to_string())?;
+    println!("{READY_LINE}");
+    worker.run_until_signal().await.map_err(|e| e.to_string())
+}
+
+async fn replay(args: &Args) -> Result<(), String> {
+    let histories = ironflow_bench::read_histories(args.required("histories")?.as_ref())?;
+    let events = ironflow_bench::event_count(&histories);
+    let inputs: Vec<ReplayInput> = histories
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| ReplayInput::new(format!("history-{i}"), h))
+        .collect();
+    let count = inputs.len();
+    let replayer = Replayer::new().register_workflow::<EchoWorkflow>();
+    let start = Instant::now();
+    let report = replayer.replay_all(inputs).await;
+    let seconds = start.elapsed().as_secs_f64();
+    let failed: Vec<_> = report.results.iter().filter(|r| !r.passed()).collect();
+    let result = ReplayResult {
+        histories: count,
+        events,
+        seconds,
+        failures: failed.len(),
+        first_failure: failed.first().map(|r| format!("{}: {:?}", r.source, r.outcome)),
+    };
+    println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Args::parse() {
+        Ok(args) => match args.command.as_str() {
+            "worker" => match args.unknown(&["address", "task-queue"]) {
+                Some(e) => Err(e),
+                None => worker(&args).await,
+            },
+            "replay" => match args.unknown(&["histories"]) {
+                Some(e) => Err(e),
+                None => replay(&args).await,
+            },
+            other => Err(format!("unknown command `{other}` (worker | replay)")),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo-worker-ironflow: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The benchmark's echo workload on the official Temporal Rust SDK (`temporalio-sdk` 1.1.1),
+//! written as its README and examples show, with default runtime and worker options.
+//!
+//! ```text
+//! echo-worker-official worker --address 127.0.0.1:7233 --task-queue q   # prints `ready`, runs until killed
+//! echo-worker-official replay --histories histories.bin                 # prints a JSON ReplayResult
+//! ```
+
+use ironflow_bench::{ACTIVITY_TIMEOUT, Args, READY_LINE, ReplayResult};
+use std::process::ExitCode;
+use std::time::Instant;
+use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowHistory};
+use temporalio_macros::{activities, workflow, workflow_methods};
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+use temporalio_sdk::{ActivityOptions, Runtime, Worker, WorkerOptions, WorkflowContext, WorkflowResult};
+
+#[workflow]
+#[derive(Default)]
+pub struct EchoWorkflow;
+
+#[workflow_methods]
+impl EchoWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, s: String) -> WorkflowResult<String> {
+        let out = ctx
+            .execute_activity(
+                EchoActivities::echo,
+                s,
+                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
+            )
+            .await?;
+        Ok(out)
+    }
+}
+
+pub struct EchoActivities;
+
+#[activities]
+impl EchoActivities {
+    // The official default name would be `EchoActivities::echo`; both SDKs use `echo`.
+    #[activity(name = "echo")]
+    pub async fn echo(_ctx: ActivityContext, s: String) -> Result<String, ActivityError> {
+        Ok(s)
+    }
+}
+
+fn url(address: &str) -> Result<url::Url, String> {
+    let with_scheme = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    };
+    url::Url::parse(&with_scheme).map_err(|e| format!("bad address `{address}`: {e}"))
+}
+
+async fn worker(args: &Args) -> Result<(), String> {
+    let runtime = Runtime::from_current_tokio(Default::default()).map_err(|e| e.to_string())?;
+    let connection = Connection::connect(ConnectionOptions::new(url(args.required("address")?)?).build())
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = Client::new(connection, ClientOptions::new("default").build()).map_err(|e| e.to_string())?;
+    let options = WorkerOptions::new(args.required("task-queue")?)
+        .register_workflow::<EchoWorkflow>()
+        .map_err(|e| e.to_string())?
+        .register_activities(EchoActivities)
+        .build();
+    let mut worker = Worker::new(&runtime, client, options).map_err(|e| e.to_string())?;
+    println!("{READY_LINE}");
+    worker.run().await.map_err(|e| e.to_string())
+}
+
+async fn replay(args: &Args) -> Result<(), String> {
+    let histories = ironflow_bench::read_histories(args.required("histories")?.as_ref())?;
+    let events = ironflow_bench::event_count(&histories);
+    let count = histories.len();
+    let replayer = WorkflowReplayer::new(
+        WorkflowReplayerOptions::new()
+            .register_workflow::<EchoWorkflow>()
+            .map_err(|e| e.to_string())?
+            .build(),
+    )
+    .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let results = replayer
+        .replay_workflows(histories.into_iter().map(WorkflowHistory::from))
+        .await
+        .map_err(|e| e.to_string())?;
+    let seconds = start.elapsed().as_secs_f64();
+    let failed: Vec<_> = results.iter().filter_map(|r| r.replay_failure.as_ref()).collect();
+    let result = ReplayResult {
+        histories: count,
+        events,
+        seconds,
+        failures: failed.len(),
+        first_failure: failed.first().map(|f| f.to_string()),
+    };
+    println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Args::parse() {
+        Ok(args) => match args.command.as_str() {
+            "worker" => match args.unknown(&["address", "task-queue"]) {
+                Some(e) => Err(e),
+                None => worker(&args).await,
+            },
+            "replay" => match args.unknown(&["histories"]) {
+                Some(e) => Err(e),
+                None => replay(&args).await,
+            },
+            other => Err(format!("unknown command `{other}` (worker | replay)")),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo-worker-official: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Shared pieces of the SDK benchmark: the workload's names, process statistics from `/proc`,
+//! the recorded-histories file, and the tiny argument parser the three binaries use.
+//!
+//! Nothing here depends on either SDK, so each worker binary links only its own.
+
+use prost::Message;
+use std::collections::HashMap;
+use std::path::Path;
+use temporalio_common::protos::temporal::api::history::v1::History;
+
+/// The workflow type both workers register.
+pub const WORKFLOW_TYPE: &str = "EchoWorkflow";
+/// The activity type both workers register.
+pub const ACTIVITY_TYPE: &str = "echo";
+/// The start-to-close timeout of the echo activity.
+pub const ACTIVITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The line a worker prints once it polls.
+pub const READY_LINE: &str = "ready";
+
+/// CPU time and memory of a process, from `/proc/<pid>/stat` and `/proc/<pid>/status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProcStats {
+    /// User + system CPU seconds so far (all threads).
+    pub cpu_seconds: f64,
+    /// Peak resident set size (VmHWM), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Reads a process's CPU time and peak RSS.
+pub fn proc_stats(pid: u32) -> Result<ProcStats, String> {
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    // The command name (field 2) may hold spaces: fields are counted after its closing paren.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("/proc/{pid}/stat: no `)` in {stat:?}"))?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the paren: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    let ticks = |i: usize| -> Result<f64, String> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .ok_or_else(|| format!("/proc/{pid}/stat: field {} is missing", i + 3))
+    };
+    // SAFETY: sysconf has no preconditions; it only reads a configuration value.
+    let hz = match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        v if v > 0 => v as f64,
+        _ => 100.0,
+    };
+    let cpu_seconds = (ticks(11)? + ticks(12)?) / hz;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
+    let peak_rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("/proc/{pid}/status has no VmHWM"))?;
+    Ok(ProcStats {
+        cpu_seconds,
+        peak_rss_kib,
+    })
+}
+
+/// Writes histories as length-delimited protobuf (what both replayers consume without a JSON
+/// codec in the way).
+pub fn write_histories(path: &Path, histories: &[History]) -> Result<(), String> {
+    let mut buf = Vec::new();
+    for h in histories {
+        h.encode_length_delimited(&mut buf)
+            .map_err(|e| format!("encoding a history: {e}"))?;
+    }
+    std::fs::write(path, buf).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads histories written by [`write_histories`].
+pub fn read_histories(path: &Path) -> Result<Vec<History>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rest = bytes.as_slice();
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let h = History::decode_length_delimited(&mut rest)
+            .map_err(|e| format!("{}: history #{}: {e}", path.display(), out.len()))?;
+        out.push(h);
+    }
+    Ok(out)
+}
+
+/// `--name value` pairs after a subcommand.
+pub struct Args {
+    /// The subcommand (first argument).
+    pub command: String,
+    values: HashMap<String, String>,
+}
+
+impl Args {
+    /// Parses `std::env::args()`; every option takes a value. `--bench` (added by `cargo bench`)
+    /// is ignored.
+    pub fn parse() -> Result<Self, String> {
+        let mut it = std::env::args().skip(1).filter(|a| a != "--bench").peekable();
+        // No subcommand when the first argument is already an option.
+        let command = match it.peek() {
+            Some(first) if !first.starts_with("--") => it.next().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let mut values = HashMap::new();
+        while let Some(flag) = it.next() {
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument `{flag}`"))?;
+            let value = it.next().ok_or_else(|| format!("`--{name}` needs a value"))?;
+            values.insert(name.to_string(), value);
+        }
+        Ok(Self { command, values })
+    }
+
+    /// A required option.
+    pub fn required(&self, name: &str) -> Result<&str, String> {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| format!("`--{name}` is required"))
+    }
+
+    /// An optional option parsed as `T`, or `default`.
+    pub fn get<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.values.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e| format!("`--{name} {v}`: {e}")),
+        }
+    }
+
+    /// Names given that are not in `known`.
+    pub fn unknown(&self, known: &[&str]) -> Option<String> {
+        self.values
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+            .map(|k| format!("unknown option `--{k}` (known: --{})", known.join(", --")))
+    }
+}
+
+/// The JSON line a worker binary prints after a replay run.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ReplayResult {
+    /// Histories replayed.
+    pub histories: usize,
+    /// Events in them.
+    pub events: usize,
+    /// Wall time of the replay call.
+    pub seconds: f64,
+    /// Histories that did not replay cleanly.
+    pub failures: usize,
+    /// The first failure, if any.
+    pub first_failure: Option<String>,
+}
+
+/// The number of events in a set of histories.
+pub fn event_count(histories: &[History]) -> usize {
+    histories.iter().map(|h| h.events.len()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_process_stats_are_readable() {
+        let s = proc_stats(std::process::id()).unwrap();
+        assert!(s.peak_rss_kib > 0);
+        assert!(s.cpu_seconds >= 0.0);
+    }
+
+    #[test]
+    fn histories_round_trip_through_the_file() {
+        let dir = std::env::temp_dir().join(format!("ironflow-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("h.bin");
+        let h = History {
+            events: vec![Default::default(); 3],
+        };
+        write_histories(&path, &[h.clone(), History::default(), h.clone()]).unwrap();
+        let back = read_histories(&path).unwrap();
+        assert_eq!(back, vec![h.clone(), History::default(), h]);
+        std::fs::write(&path, [0x05, 0x01]).unwrap();
+        assert!(read_histories(&path).unwrap_err().contains("history #0"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

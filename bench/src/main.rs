@@ -1,0 +1,582 @@
+//! Ironflow side by side with the official Temporal Rust SDK (`temporalio-sdk` 1.1.1), in one run.
+//!
+//! ```text
+//! bash scripts/bench.sh                       # builds in release mode and runs with the defaults
+//! bash scripts/bench.sh --n 1000 --in-flight 100 --rounds 3 --payload 16 --replay-rounds 3
+//! ```
+//!
+//! Table 1 (one dev server, started here unless `--address` is given): for R rounds, the Ironflow
+//! worker and the official worker take turns (A B A B ...), each in its own process on a fresh
+//! task queue, on the same workload — `EchoWorkflow(s) -> s` running one activity `echo(s) -> s`
+//! (start-to-close 30 s), JSON payloads — with N workflows, at most `in-flight` at once, after
+//! `warmup` workflows. Per SDK: wf/s, client-side latency (start call to result) p50/p99, worker
+//! CPU seconds for the measured batch, worker peak RSS, server CPU seconds, and the ratios
+//! Ironflow/official with their min–max over rounds.
+//!
+//! Table 2 (no server): the N histories the official worker produced in round 1, replayed by
+//! Ironflow's `Replayer` and by the official `WorkflowReplayer`, each in its own process.
+
+use futures::StreamExt;
+use ironflow::client::{Client, StartWorkflowOptions};
+use ironflow::testing::DevServer;
+use ironflow_bench::{Args, ProcStats, READY_LINE, ReplayResult, WORKFLOW_TYPE, proc_stats};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Sdk {
+    Ironflow,
+    Official,
+}
+
+impl Sdk {
+    const BOTH: [Sdk; 2] = [Sdk::Ironflow, Sdk::Official];
+
+    fn name(self) -> &'static str {
+        match self {
+            Sdk::Ironflow => "ironflow",
+            Sdk::Official => "official",
+        }
+    }
+
+    fn binary(self) -> PathBuf {
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ironflow-bench"));
+        exe.with_file_name(format!("echo-worker-{}", self.name()))
+    }
+}
+
+struct Settings {
+    n: usize,
+    in_flight: usize,
+    rounds: usize,
+    payload: usize,
+    warmup: usize,
+    replay_rounds: usize,
+    address: Option<String>,
+    out: PathBuf,
+}
+
+fn settings() -> Result<Settings, String> {
+    let args = Args::parse()?;
+    if !args.command.is_empty() {
+        return Err(format!("unexpected argument `{}`", args.command));
+    }
+    if let Some(e) = args.unknown(&[
+        "n",
+        "in-flight",
+        "rounds",
+        "payload",
+        "warmup",
+        "replay-rounds",
+        "address",
+        "out",
+    ]) {
+        return Err(e);
+    }
+    let s = Settings {
+        n: args.get("n", 1000)?,
+        in_flight: args.get("in-flight", 100)?,
+        rounds: args.get("rounds", 3)?,
+        payload: args.get("payload", 16)?,
+        warmup: args.get("warmup", 20)?,
+        replay_rounds: args.get("replay-rounds", 3)?,
+        address: args
+            .get::<String>("address", String::new())
+            .map(|a| (!a.is_empty()).then_some(a))?,
+        out: args.get(
+            "out",
+            std::env::temp_dir().join(format!("ironflow-bench-{}", std::process::id())),
+        )?,
+    };
+    if s.n == 0 || s.in_flight == 0 || s.rounds == 0 {
+        return Err("--n, --in-flight and --rounds must be at least 1".into());
+    }
+    Ok(s)
+}
+
+/// A worker process, killed when dropped.
+struct WorkerProcess {
+    child: Child,
+}
+
+impl WorkerProcess {
+    fn start(sdk: Sdk, address: &str, task_queue: &str, log: &Path) -> Result<Self, String> {
+        let bin = sdk.binary();
+        if !bin.exists() {
+            return Err(format!(
+                "{} is missing: build all benchmark binaries with `cargo build --release -p ironflow-bench` (or run `bash scripts/bench.sh`)",
+                bin.display()
+            ));
+        }
+        let stderr = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let mut child = Command::new(&bin)
+            .args(["worker", "--address", address, "--task-queue", task_queue])
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", bin.display()))?;
+        let stdout = child.stdout.take().ok_or("no worker stdout")?;
+        let mut worker = Self { child };
+        // Blocking read of one line; the worker either prints it or exits (closing stdout).
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("reading from the {} worker: {e}", sdk.name()))?;
+        if line.trim() != READY_LINE {
+            let status = worker.child.try_wait().ok().flatten();
+            let log_text = std::fs::read_to_string(log).unwrap_or_default();
+            return Err(format!(
+                "the {} worker did not start (exit {status:?}): {}",
+                sdk.name(),
+                log_text.trim()
+            ));
+        }
+        Ok(worker)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Batch {
+    seconds: f64,
+    latencies: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+    workflow_ids: Vec<String>,
+}
+
+/// Runs `count` workflows with at most `in_flight` open; each latency is from the start call to
+/// the result.
+async fn run_batch(
+    client: &Client,
+    task_queue: &str,
+    prefix: &str,
+    count: usize,
+    in_flight: usize,
+    payload: &str,
+) -> Batch {
+    let start = Instant::now();
+    let results: Vec<(String, Duration, Result<(), String>)> = futures::stream::iter(0..count)
+        .map(|i| {
+            let id = format!("{prefix}-{i}");
+            async move {
+                let t0 = Instant::now();
+                let outcome = async {
+                    let handle = client
+                        .start_workflow_by_name::<str, String>(
+                            WORKFLOW_TYPE,
+                            payload,
+                            StartWorkflowOptions::new(id.clone(), task_queue),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let out = handle.get_result().await.map_err(|e| e.to_string())?;
+                    if out == payload {
+                        Ok(())
+                    } else {
+                        Err(format!("{id} returned {} bytes, not the input", out.len()))
+                    }
+                }
+                .await;
+                (id, t0.elapsed(), outcome)
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    let seconds = start.elapsed().as_secs_f64();
+    let mut batch = Batch {
+        seconds,
+        latencies: Vec::with_capacity(count),
+        errors: 0,
+        first_error: None,
+        workflow_ids: Vec::with_capacity(count),
+    };
+    for (id, latency, outcome) in results {
+        match outcome {
+            Ok(()) => batch.latencies.push(latency),
+            Err(e) => {
+                batch.errors += 1;
+                batch.first_error.get_or_insert(e);
+            }
+        }
+        batch.workflow_ids.push(id);
+    }
+    batch.latencies.sort();
+    batch
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+#[derive(Clone, Debug)]
+struct Measured {
+    sdk: Sdk,
+    round: usize,
+    wf_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    worker_cpu_s: f64,
+    worker_peak_rss_mib: f64,
+    server_cpu_s: f64,
+    errors: usize,
+}
+
+async fn measure(
+    s: &Settings,
+    client: &Client,
+    address: &str,
+    server_pid: Option<u32>,
+    sdk: Sdk,
+    round: usize,
+) -> Result<(Measured, Vec<String>), String> {
+    let tag = format!("{}-r{round}-{}", sdk.name(), std::process::id());
+    let task_queue = format!("bench-{tag}");
+    let worker = WorkerProcess::start(
+        sdk,
+        address,
+        &task_queue,
+        &s.out.join(format!("worker-{tag}.log")),
+    )?;
+    let payload = "x".repeat(s.payload);
+    let warm = run_batch(
+        client,
+        &task_queue,
+        &format!("warm-{tag}"),
+        s.warmup,
+        s.in_flight,
+        &payload,
+    )
+    .await;
+    if warm.errors > 0 {
+        return Err(format!(
+            "{} warm-up failed: {}",
+            sdk.name(),
+            warm.first_error.unwrap_or_default()
+        ));
+    }
+    let server_before = server_pid.map(proc_stats).transpose()?;
+    let worker_before = proc_stats(worker.pid())?;
+    let batch = run_batch(
+        client,
+        &task_queue,
+        &format!("wf-{tag}"),
+        s.n,
+        s.in_flight,
+        &payload,
+    )
+    .await;
+    let worker_after = proc_stats(worker.pid())?;
+    let server_after = server_pid.map(proc_stats).transpose()?;
+    drop(worker);
+    if let Some(e) = &batch.first_error {
+        eprintln!(
+            "  {} round {round}: {} error(s), first: {e}",
+            sdk.name(),
+            batch.errors
+        );
+    }
+    let cpu = |before: Option<ProcStats>, after: Option<ProcStats>| match (before, after) {
+        (Some(b), Some(a)) => a.cpu_seconds - b.cpu_seconds,
+        _ => f64::NAN,
+    };
+    let m = Measured {
+        sdk,
+        round,
+        wf_per_s: batch.latencies.len() as f64 / batch.seconds,
+        p50_ms: percentile(&batch.latencies, 50.0),
+        p99_ms: percentile(&batch.latencies, 99.0),
+        worker_cpu_s: worker_after.cpu_seconds - worker_before.cpu_seconds,
+        worker_peak_rss_mib: worker_after.peak_rss_kib as f64 / 1024.0,
+        server_cpu_s: cpu(server_before, server_after),
+        errors: batch.errors,
+    };
+    Ok((m, batch.workflow_ids))
+}
+
+fn replay_once(sdk: Sdk, histories: &Path) -> Result<ReplayResult, String> {
+    let out = Command::new(sdk.binary())
+        .args(["replay", "--histories"])
+        .arg(histories)
+        .output()
+        .map_err(|e| format!("running the {} replayer: {e}", sdk.name()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "the {} replayer failed: {}",
+            sdk.name(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| format!("the {} replayer printed no result: {stdout}", sdk.name()))?;
+    serde_json::from_str(line).map_err(|e| format!("the {} replayer's result: {e}: {line}", sdk.name()))
+}
+
+fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn print_worker_table(rows: &[Measured]) {
+    println!("\n### Workers: {} rounds, same dev server\n", rows.len() / 2);
+    println!(
+        "| round | SDK | wf/s | p50 ms | p99 ms | worker CPU s | worker peak RSS MiB | server CPU s | errors |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for m in rows {
+        println!(
+            "| {} | {} | {:.1} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {} |",
+            m.round,
+            m.sdk.name(),
+            m.wf_per_s,
+            m.p50_ms,
+            m.p99_ms,
+            m.worker_cpu_s,
+            m.worker_peak_rss_mib,
+            m.server_cpu_s,
+            m.errors
+        );
+    }
+    type Metric = (&'static str, fn(&Measured) -> f64, &'static str);
+    let metrics: [Metric; 6] = [
+        ("wf/s", |m| m.wf_per_s, "≥ 1.0"),
+        ("p50 latency", |m| m.p50_ms, ""),
+        ("p99 latency", |m| m.p99_ms, "≤ 1.0"),
+        ("worker CPU per batch", |m| m.worker_cpu_s, "≤ 0.8"),
+        ("worker peak RSS", |m| m.worker_peak_rss_mib, "≤ 1.0"),
+        ("server CPU per batch", |m| m.server_cpu_s, ""),
+    ];
+    println!("\n### Ratios Ironflow / official (per round, paired)\n");
+    println!("| metric | median ironflow | median official | ratio (median of rounds) | min–max | target |");
+    println!("|---|---:|---:|---:|---:|---|");
+    let rounds: Vec<usize> = {
+        let mut r: Vec<usize> = rows.iter().map(|m| m.round).collect();
+        r.dedup();
+        r
+    };
+    for (name, f, target) in metrics {
+        let of = |sdk: Sdk| -> Vec<f64> { rows.iter().filter(|m| m.sdk == sdk).map(f).collect() };
+        let ratios: Vec<f64> = rounds
+            .iter()
+            .filter_map(|&r| {
+                let a = rows.iter().find(|m| m.round == r && m.sdk == Sdk::Ironflow)?;
+                let b = rows.iter().find(|m| m.round == r && m.sdk == Sdk::Official)?;
+                Some(f(a) / f(b))
+            })
+            .collect();
+        let (lo, hi) = min_max(ratios.iter().copied());
+        println!(
+            "| {name} | {:.2} | {:.2} | **{:.2}** | {lo:.2}–{hi:.2} | {target} |",
+            median(of(Sdk::Ironflow)),
+            median(of(Sdk::Official)),
+            median(ratios.clone()),
+        );
+    }
+}
+
+fn print_replay_table(results: &[(Sdk, usize, ReplayResult)]) {
+    println!("\n### Replay: the same recorded histories, no server\n");
+    println!("| round | SDK | histories | events | seconds | events/s | failures |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (sdk, round, r) in results {
+        println!(
+            "| {round} | {} | {} | {} | {:.3} | {:.0} | {} |",
+            sdk.name(),
+            r.histories,
+            r.events,
+            r.seconds,
+            r.events as f64 / r.seconds,
+            r.failures
+        );
+    }
+    let rate = |sdk: Sdk, round: usize| {
+        results
+            .iter()
+            .find(|(s, r, _)| *s == sdk && *r == round)
+            .map(|(_, _, r)| r.events as f64 / r.seconds)
+    };
+    let ratios: Vec<f64> = results
+        .iter()
+        .filter(|(s, ..)| *s == Sdk::Ironflow)
+        .filter_map(|(_, round, _)| Some(rate(Sdk::Ironflow, *round)? / rate(Sdk::Official, *round)?))
+        .collect();
+    let (lo, hi) = min_max(ratios.iter().copied());
+    println!(
+        "\nReplay events/s, Ironflow / official: **{:.2}** (min–max {lo:.2}–{hi:.2}; target ≥ 1.5)",
+        median(ratios)
+    );
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or("?".into(), |kb| format!("{} GiB", kb / (1 << 20)));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!(
+        "{cpu}, {cores} CPU(s), {mem} RAM, load average {}",
+        load.join(" ")
+    )
+}
+
+async fn run(s: Settings) -> Result<(), String> {
+    std::fs::create_dir_all(&s.out).map_err(|e| format!("{}: {e}", s.out.display()))?;
+    for sdk in Sdk::BOTH {
+        if !sdk.binary().exists() {
+            return Err(format!(
+                "{} is missing: build with `cargo build --release -p ironflow-bench` (or run `bash scripts/bench.sh`)",
+                sdk.binary().display()
+            ));
+        }
+    }
+    println!("## Ironflow vs official Temporal Rust SDK 1.1.1 (both on Core 0.10.1)\n");
+    println!("- machine: {}", machine());
+    println!(
+        "- workload: EchoWorkflow + echo activity, {}-byte JSON string, N={} per batch, ≤{} in flight, {} warm-up workflows, {} round(s) A B A B ...",
+        s.payload, s.n, s.in_flight, s.warmup, s.rounds
+    );
+    let dev;
+    let (address, server_pid) = match &s.address {
+        Some(a) => (a.clone(), None),
+        None => {
+            dev = DevServer::start().await.map_err(|e| e.to_string())?;
+            (dev.address().to_string(), Some(dev.pid()))
+        }
+    };
+    println!(
+        "- server: {}",
+        if server_pid.is_some() {
+            format!("local dev server (temporal server start-dev, SQLite) at {address}, started for this run")
+        } else {
+            format!("{address} (given; its CPU is not measured)")
+        }
+    );
+    let client = Client::connect(address.as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let mut rows = Vec::new();
+    let mut recorded: Option<Vec<String>> = None;
+    for round in 1..=s.rounds {
+        for sdk in Sdk::BOTH {
+            eprintln!("round {round}/{}: {} worker ...", s.rounds, sdk.name());
+            let (m, ids) = measure(&s, &client, &address, server_pid, sdk, round).await?;
+            eprintln!(
+                "  {:.1} wf/s, p99 {:.0} ms, worker CPU {:.2} s, RSS {:.1} MiB",
+                m.wf_per_s, m.p99_ms, m.worker_cpu_s, m.worker_peak_rss_mib
+            );
+            if sdk == Sdk::Official && recorded.is_none() {
+                recorded = Some(ids);
+            }
+            rows.push(m);
+        }
+    }
+    print_worker_table(&rows);
+
+    if s.replay_rounds > 0 {
+        let ids = recorded.unwrap_or_default();
+        eprintln!("fetching {} histories for the replay table ...", ids.len());
+        let handles: Vec<_> = ids
+            .iter()
+            .map(|id| client.workflow_handle::<String>(id.clone(), None))
+            .collect();
+        let histories: Vec<_> = futures::stream::iter(handles.iter().map(|h| h.fetch_history()))
+            .buffered(16)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        let file = s.out.join("histories.bin");
+        ironflow_bench::write_histories(&file, &histories)?;
+        let mut results = Vec::new();
+        for round in 1..=s.replay_rounds {
+            for sdk in Sdk::BOTH {
+                let r = replay_once(sdk, &file)?;
+                if r.failures > 0 {
+                    return Err(format!(
+                        "the {} replayer rejected {} of {} histories: {}",
+                        sdk.name(),
+                        r.failures,
+                        r.histories,
+                        r.first_failure.clone().unwrap_or_default()
+                    ));
+                }
+                results.push((sdk, round, r));
+            }
+        }
+        print_replay_table(&results);
+    }
+    println!("\nWorker logs and the recorded histories: {}", s.out.display());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ironflow-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ironflow-bench: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ironflow-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
