@@ -5,7 +5,7 @@
 
 use prost::Message;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use temporalio_common::protos::temporal::api::history::v1::History;
 
 /// The workflow type both workers register.
@@ -157,7 +157,58 @@ pub struct ReplayResult {
     pub first_failure: Option<String>,
 }
 
-/// The number of events in a set of histories.
+/// What a worker binary was asked to do.
+pub enum WorkerCommand {
+    /// `worker --address A --task-queue Q`: serve the echo workload until killed.
+    Worker {
+        /// The server's `host:port`.
+        address: String,
+        /// The task queue.
+        task_queue: String,
+    },
+    /// `replay --histories F`: replay recorded histories and print a [`ReplayResult`].
+    Replay {
+        /// The file written by [`write_histories`].
+        histories: PathBuf,
+    },
+}
+
+impl WorkerCommand {
+    /// Parses the worker binary's command line.
+    pub fn from_args() -> Result<Self, String> {
+        let args = Args::parse()?;
+        let check = |known: &[&str]| args.unknown(known).map_or(Ok(()), Err);
+        match args.command.as_str() {
+            "worker" => {
+                check(&["address", "task-queue"])?;
+                Ok(Self::Worker {
+                    address: args.required("address")?.to_string(),
+                    task_queue: args.required("task-queue")?.to_string(),
+                })
+            }
+            "replay" => {
+                check(&["histories"])?;
+                Ok(Self::Replay {
+                    histories: PathBuf::from(args.required("histories")?),
+                })
+            }
+            other => Err(format!("unknown command `{other}` (worker | replay)")),
+        }
+    }
+}
+
+/// The exit code of a worker binary, printing the error (prefixed by the binary's name).
+pub fn exit_code(binary: &str, result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{binary}: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The number of events in `histories`.
 pub fn event_count(histories: &[History]) -> usize {
     histories.iter().map(|h| h.events.len()).sum()
 }

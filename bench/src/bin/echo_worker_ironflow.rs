@@ -8,7 +8,10 @@
 use ironflow::client::Client;
 use ironflow::replay::{ReplayInput, Replayer};
 use ironflow::{Activity, ActivityContext, Worker, Workflow, WorkflowContext, WorkflowResult};
-use ironflow_bench::{ACTIVITY_TIMEOUT, ACTIVITY_TYPE, Args, READY_LINE, ReplayResult, WORKFLOW_TYPE};
+use ironflow_bench::{
+    ACTIVITY_TIMEOUT, ACTIVITY_TYPE, READY_LINE, ReplayResult, WORKFLOW_TYPE, WorkerCommand,
+};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -45,11 +48,9 @@ impl Workflow for EchoWorkflow {
     }
 }
 
-async fn worker(args: &Args) -> Result<(), String> {
-    let client = Client::connect(args.required("address")?)
-        .await
-        .map_err(|e| e.to_string())?;
-    let worker = Worker::builder(&client, args.required("task-queue")?)
+async fn worker(address: &str, task_queue: &str) -> Result<(), String> {
+    let client = Client::connect(address).await.map_err(|e| e.to_string())?;
+    let worker = Worker::builder(&client, task_queue)
         .register_workflow::<EchoWorkflow>()
         .register_activity(Echo)
         .build()
@@ -58,8 +59,8 @@ async fn worker(args: &Args) -> Result<(), String> {
     worker.run_until_signal().await.map_err(|e| e.to_string())
 }
 
-async fn replay(args: &Args) -> Result<(), String> {
-    let histories = ironflow_bench::read_histories(args.required("histories")?.as_ref())?;
+async fn replay(histories: &Path) -> Result<(), String> {
+    let histories = ironflow_bench::read_histories(histories)?;
     let events = ironflow_bench::event_count(&histories);
     let inputs: Vec<ReplayInput> = histories
         .into_iter()
@@ -85,25 +86,10 @@ async fn replay(args: &Args) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let result = match Args::parse() {
-        Ok(args) => match args.command.as_str() {
-            "worker" => match args.unknown(&["address", "task-queue"]) {
-                Some(e) => Err(e),
-                None => worker(&args).await,
-            },
-            "replay" => match args.unknown(&["histories"]) {
-                Some(e) => Err(e),
-                None => replay(&args).await,
-            },
-            other => Err(format!("unknown command `{other}` (worker | replay)")),
-        },
+    let result = match WorkerCommand::from_args() {
+        Ok(WorkerCommand::Worker { address, task_queue }) => worker(&address, &task_queue).await,
+        Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("echo-worker-ironflow: {e}");
-            ExitCode::from(2)
-        }
-    }
+    ironflow_bench::exit_code("echo-worker-ironflow", result)
 }

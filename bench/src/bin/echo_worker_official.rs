@@ -6,7 +6,8 @@
 //! echo-worker-official replay --histories histories.bin                 # prints a JSON ReplayResult
 //! ```
 
-use ironflow_bench::{ACTIVITY_TIMEOUT, Args, READY_LINE, ReplayResult};
+use ironflow_bench::{ACTIVITY_TIMEOUT, READY_LINE, ReplayResult, WorkerCommand};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, WorkflowHistory};
@@ -54,13 +55,13 @@ fn url(address: &str) -> Result<url::Url, String> {
     url::Url::parse(&with_scheme).map_err(|e| format!("bad address `{address}`: {e}"))
 }
 
-async fn worker(args: &Args) -> Result<(), String> {
+async fn worker(address: &str, task_queue: &str) -> Result<(), String> {
     let runtime = Runtime::from_current_tokio(Default::default()).map_err(|e| e.to_string())?;
-    let connection = Connection::connect(ConnectionOptions::new(url(args.required("address")?)?).build())
+    let connection = Connection::connect(ConnectionOptions::new(url(address)?).build())
         .await
         .map_err(|e| e.to_string())?;
     let client = Client::new(connection, ClientOptions::new("default").build()).map_err(|e| e.to_string())?;
-    let options = WorkerOptions::new(args.required("task-queue")?)
+    let options = WorkerOptions::new(task_queue)
         .register_workflow::<EchoWorkflow>()
         .map_err(|e| e.to_string())?
         .register_activities(EchoActivities)
@@ -70,8 +71,8 @@ async fn worker(args: &Args) -> Result<(), String> {
     worker.run().await.map_err(|e| e.to_string())
 }
 
-async fn replay(args: &Args) -> Result<(), String> {
-    let histories = ironflow_bench::read_histories(args.required("histories")?.as_ref())?;
+async fn replay(histories: &Path) -> Result<(), String> {
+    let histories = ironflow_bench::read_histories(histories)?;
     let events = ironflow_bench::event_count(&histories);
     let count = histories.len();
     let replayer = WorkflowReplayer::new(
@@ -101,25 +102,10 @@ async fn replay(args: &Args) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let result = match Args::parse() {
-        Ok(args) => match args.command.as_str() {
-            "worker" => match args.unknown(&["address", "task-queue"]) {
-                Some(e) => Err(e),
-                None => worker(&args).await,
-            },
-            "replay" => match args.unknown(&["histories"]) {
-                Some(e) => Err(e),
-                None => replay(&args).await,
-            },
-            other => Err(format!("unknown command `{other}` (worker | replay)")),
-        },
+    let result = match WorkerCommand::from_args() {
+        Ok(WorkerCommand::Worker { address, task_queue }) => worker(&address, &task_queue).await,
+        Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("echo-worker-official: {e}");
-            ExitCode::from(2)
-        }
-    }
+    ironflow_bench::exit_code("echo-worker-official", result)
 }
