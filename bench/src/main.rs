@@ -355,15 +355,15 @@ fn print_worker_table(rows: &[Measured]) {
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for m in rows {
         println!(
-            "| {} | {} | {:.1} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             m.round,
             m.sdk.name(),
-            m.wf_per_s,
-            m.p50_ms,
-            m.p99_ms,
-            m.worker_cpu_s,
-            m.worker_peak_rss_mib,
-            m.server_cpu_s,
+            show(m.wf_per_s, 1),
+            show(m.p50_ms, 0),
+            show(m.p99_ms, 0),
+            show(m.worker_cpu_s, 2),
+            show(m.worker_peak_rss_mib, 1),
+            show(m.server_cpu_s, 1),
             m.errors
         );
     }
@@ -396,11 +396,23 @@ fn print_worker_table(rows: &[Measured]) {
             .collect();
         let (lo, hi) = min_max(ratios.iter().copied());
         println!(
-            "| {name} | {:.2} | {:.2} | **{:.2}** | {lo:.2}–{hi:.2} | {target} |",
-            median(of(Sdk::Ironflow)),
-            median(of(Sdk::Official)),
-            median(ratios.clone()),
+            "| {name} | {} | {} | **{}** | {}–{} | {target} |",
+            show(median(of(Sdk::Ironflow)), 2),
+            show(median(of(Sdk::Official)), 2),
+            show(median(ratios.clone()), 2),
+            show(lo, 2),
+            show(hi, 2),
         );
+    }
+}
+
+/// A number with `decimals` places, or `n/a` when it could not be measured (for example the
+/// server's CPU when `--address` points at a server this process did not start).
+fn show(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "n/a".to_string()
     }
 }
 
