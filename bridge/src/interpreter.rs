@@ -25,6 +25,8 @@
 //! that starts it in the given state with the given data.
 
 use crate::native::{TerminalKind, WorkflowDefinition, initial_data, merge};
+use ironflow::client::{Client, ClientError};
+use ironflow::converter::SearchAttributeType;
 use ironflow::dynamic::DynamicInput;
 use ironflow::workflow::QueryDefinition;
 use ironflow::{ApplicationError, RetryPolicy, WorkflowContext, WorkflowError, WorkflowResult};
@@ -41,6 +43,18 @@ use std::time::Duration;
 pub const STATE_ATTRIBUTE: &str = "LegacyState";
 /// The search attribute holding a migrated instance's native id.
 pub const LEGACY_ID_ATTRIBUTE: &str = "LegacyWorkflowId";
+
+/// Registers the interpreter's search attributes ([`STATE_ATTRIBUTE`], [`LEGACY_ID_ATTRIBUTE`],
+/// both keywords) on the client's namespace where they are missing.
+pub async fn ensure_search_attributes(client: &Client) -> Result<(), ClientError> {
+    client
+        .ensure_search_attributes(&[
+            (STATE_ATTRIBUTE, SearchAttributeType::Keyword),
+            (LEGACY_ID_ATTRIBUTE, SearchAttributeType::Keyword),
+        ])
+        .await
+        .map(drop)
+}
 /// The memo field recording the definition version.
 pub const VERSION_MEMO: &str = "definition_version";
 /// The key of the migration envelope in the input.

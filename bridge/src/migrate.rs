@@ -19,7 +19,7 @@ use crate::interpreter::{
 use crate::native::{EventStore, InstanceStatus, WorkflowInstance, rebuild};
 use crate::translate::{TranslateOptions, to_history};
 use ironflow::client::{Client, ClientError, IdReusePolicy, StartWorkflowOptions};
-use ironflow::converter::{SearchAttributeType, SearchAttributeValue};
+use ironflow::converter::SearchAttributeValue;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -147,12 +147,7 @@ pub async fn migrate(
 ) -> Result<Vec<MigrationOutcome>, MigrateError> {
     if !options.dry_run {
         let client = client.ok_or(MigrateError::NoClient)?;
-        client
-            .ensure_search_attributes(&[
-                (LEGACY_ID_ATTRIBUTE, SearchAttributeType::Keyword),
-                (STATE_ATTRIBUTE, SearchAttributeType::Keyword),
-            ])
-            .await?;
+        crate::interpreter::ensure_search_attributes(client).await?;
         std::fs::create_dir_all(&options.export_dir).map_err(|e| MigrateError::Io {
             path: options.export_dir.display().to_string(),
             message: e.to_string(),

@@ -152,14 +152,18 @@ fn load_definitions(dir: &Path) -> Result<Definitions, Failure> {
     Ok(Definitions::new(defs))
 }
 
+/// Opens an existing native store; a directory without `events.wal` is refused rather than
+/// turned into an empty store.
+fn open_store(dir: &Path) -> Result<FileEventStore, Failure> {
+    if !dir.join("events.wal").exists() {
+        return Err(format!("{} has no events.wal: not a native event store", dir.display()).into());
+    }
+    Ok(FileEventStore::open(dir)?)
+}
+
 async fn open_source(source: &Source) -> Result<Arc<dyn EventStore>, Failure> {
     match (&source.store, &source.events) {
-        (Some(dir), _) => {
-            if !dir.join("events.wal").exists() {
-                return Err(format!("{} has no events.wal: not a native event store", dir.display()).into());
-            }
-            Ok(Arc::new(FileEventStore::open(dir)?))
-        }
+        (Some(dir), _) => Ok(Arc::new(open_store(dir)?)),
         (None, Some(file)) => {
             let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let store = InMemoryEventStore::new();
@@ -370,12 +374,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             dry_run,
         } => {
             let defs = load_definitions(&definitions)?;
-            if !store.join("events.wal").exists() {
-                return Err(
-                    format!("{} has no events.wal: not a native event store", store.display()).into(),
-                );
-            }
-            let native = FileEventStore::open(&store)?;
+            let native = open_store(&store)?;
             let client = if dry_run {
                 None
             } else {
@@ -424,18 +423,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             let defs = load_definitions(&definitions)?;
             let client = connect(&server).await?;
-            client
-                .ensure_search_attributes(&[
-                    (
-                        ironflow_bridge::interpreter::STATE_ATTRIBUTE,
-                        ironflow::converter::SearchAttributeType::Keyword,
-                    ),
-                    (
-                        ironflow_bridge::interpreter::LEGACY_ID_ATTRIBUTE,
-                        ironflow::converter::SearchAttributeType::Keyword,
-                    ),
-                ])
-                .await?;
+            ironflow_bridge::interpreter::ensure_search_attributes(&client).await?;
             let worker = ironflow::Worker::builder(&client, &task_queue)
                 .register_dynamic_workflow(interpreter(defs.clone()))
                 .build()?;

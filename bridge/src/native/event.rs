@@ -154,3 +154,23 @@ pub struct SequencedEvent {
     /// The event.
     pub event: WorkflowEvent,
 }
+
+impl SequencedEvent {
+    /// Numbers one workflow's events in order, the first getting `first`.
+    ///
+    /// ```
+    /// # use ironflow_bridge::native::{SequencedEvent, WorkflowEvent};
+    /// let started = WorkflowEvent::WorkflowStarted {
+    ///     workflow_id: "o-1".into(), workflow_name: "order".into(),
+    ///     input: serde_json::json!({}), timestamp: 1,
+    /// };
+    /// let log = SequencedEvent::numbered(vec![started], 1);
+    /// assert_eq!(log[0].sequence, 1);
+    /// ```
+    pub fn numbered(events: impl IntoIterator<Item = WorkflowEvent>, first: u64) -> Vec<Self> {
+        (first..)
+            .zip(events)
+            .map(|(sequence, event)| Self { sequence, event })
+            .collect()
+    }
+}

@@ -351,14 +351,7 @@ mod tests {
     use super::*;
 
     fn seq(events: Vec<WorkflowEvent>) -> Vec<SequencedEvent> {
-        events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| SequencedEvent {
-                sequence: i as u64 + 1,
-                event,
-            })
-            .collect()
+        SequencedEvent::numbered(events, 1)
     }
 
     fn started() -> WorkflowEvent {

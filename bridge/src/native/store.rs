@@ -82,16 +82,7 @@ pub trait EventStore: Send + Sync {
         workflow_id: &str,
         from_sequence: u64,
     ) -> Result<Vec<SequencedEvent>, EventStoreError> {
-        let first = from_sequence.max(1);
-        Ok(self
-            .get_events(workflow_id, from_sequence)
-            .await?
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| SequencedEvent {
-                sequence: first + i as u64,
-                event,
-            })
-            .collect())
+        let events = self.get_events(workflow_id, from_sequence).await?;
+        Ok(SequencedEvent::numbered(events, from_sequence.max(1)))
     }
 }

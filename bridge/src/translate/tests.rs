@@ -92,14 +92,7 @@ fn order_log() -> Vec<WorkflowEvent> {
 }
 
 fn sequenced(events: Vec<WorkflowEvent>) -> Vec<SequencedEvent> {
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(i, event)| SequencedEvent {
-            sequence: i as u64 + 1,
-            event,
-        })
-        .collect()
+    SequencedEvent::numbered(events, 1)
 }
 
 fn options() -> TranslateOptions {
