@@ -157,6 +157,22 @@ pub struct ReplayResult {
     pub first_failure: Option<String>,
 }
 
+impl ReplayResult {
+    /// Prints the result as the one JSON line the orchestrator reads from a worker binary's
+    /// `replay` command; `failures` describes each history that did not replay cleanly.
+    pub fn print(histories: usize, events: usize, seconds: f64, failures: &[String]) -> Result<(), String> {
+        let result = Self {
+            histories,
+            events,
+            seconds,
+            failures: failures.len(),
+            first_failure: failures.first().cloned(),
+        };
+        println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+        Ok(())
+    }
+}
+
 /// What a worker binary was asked to do.
 pub enum WorkerCommand {
     /// `worker --address A --task-queue Q`: serve the echo workload until killed.

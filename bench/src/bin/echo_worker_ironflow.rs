@@ -72,16 +72,11 @@ async fn replay(histories: &Path) -> Result<(), String> {
     let start = Instant::now();
     let report = replayer.replay_all(inputs).await;
     let seconds = start.elapsed().as_secs_f64();
-    let failed: Vec<_> = report.results.iter().filter(|r| !r.passed()).collect();
-    let result = ReplayResult {
-        histories: count,
-        events,
-        seconds,
-        failures: failed.len(),
-        first_failure: failed.first().map(|r| format!("{}: {:?}", r.source, r.outcome)),
-    };
-    println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
-    Ok(())
+    let failures: Vec<String> = report
+        .failures()
+        .map(|r| format!("{}: {:?}", r.source, r.outcome))
+        .collect();
+    ReplayResult::print(count, events, seconds, &failures)
 }
 
 #[tokio::main]

@@ -88,16 +88,11 @@ async fn replay(histories: &Path) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let seconds = start.elapsed().as_secs_f64();
-    let failed: Vec<_> = results.iter().filter_map(|r| r.replay_failure.as_ref()).collect();
-    let result = ReplayResult {
-        histories: count,
-        events,
-        seconds,
-        failures: failed.len(),
-        first_failure: failed.first().map(|f| f.to_string()),
-    };
-    println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
-    Ok(())
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.replay_failure.as_ref().map(|f| f.to_string()))
+        .collect();
+    ReplayResult::print(count, events, seconds, &failures)
 }
 
 #[tokio::main]
