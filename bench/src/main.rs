@@ -174,7 +174,7 @@ async fn run_batch(
                 let t0 = Instant::now();
                 let outcome = async {
                     let handle = client
-                        .start_workflow_by_name::<str, String>(
+                        .start_workflow_by_name::<&str, String>(
                             WORKFLOW_TYPE,
                             payload,
                             StartWorkflowOptions::new(id.clone(), task_queue),

@@ -33,9 +33,7 @@ use ironflow::{ApplicationError, RetryPolicy, WorkflowContext, WorkflowError, Wo
 use semver::Version;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -130,6 +128,13 @@ impl QueryDefinition for DefinitionVersion {
     type Result = String;
 }
 
+/// A running instance: its state, its data, and the definition version it runs.
+struct Instance {
+    state: String,
+    data: Value,
+    version: String,
+}
+
 fn state_attribute(state: &str) -> ironflow::converter::SearchAttributes {
     [(
         STATE_ATTRIBUTE.to_string(),
@@ -197,18 +202,19 @@ async fn run(ctx: WorkflowContext, input: DynamicInput, definitions: &Definition
         Some(m) => (m.state, m.data),
         None => (definition.initial_state.clone(), initial_data(&raw)),
     };
-    let state = Rc::new(RefCell::new(start_state));
-    let data = Rc::new(RefCell::new(start_data));
-    let s = state.clone();
-    ctx.on_query::<CurrentState>(move |()| s.borrow().clone());
-    let d = data.clone();
-    ctx.on_query::<Data>(move |()| d.borrow().clone());
-    let v = definition.version.to_string();
-    ctx.on_query::<DefinitionVersion>(move |()| v.clone());
+    let instance = ctx.state(Instance {
+        state: start_state,
+        data: start_data,
+        version: definition.version.to_string(),
+    });
+    instance
+        .on_query::<CurrentState>(|i, ()| i.state.clone())
+        .on_query::<Data>(|i, ()| i.data.clone())
+        .on_query::<DefinitionVersion>(|i, ()| i.version.clone());
 
-    ctx.upsert_search_attributes(state_attribute(&state.borrow()))?;
+    ctx.upsert_search_attributes(state_attribute(&instance.get(|i| i.state.clone())))?;
     loop {
-        let current = state.borrow().clone();
+        let current = instance.get(|i| i.state.clone());
         let Some(spec) = definition.state(&current) else {
             return Err(ApplicationError::non_retryable(format!(
                 "state `{current}` is not in definition `{}` {}",
@@ -219,7 +225,7 @@ async fn run(ctx: WorkflowContext, input: DynamicInput, definitions: &Definition
         };
         let next = if let Some(kind) = spec.terminal {
             return match kind {
-                TerminalKind::Completed => Ok(data.borrow().clone()),
+                TerminalKind::Completed => Ok(instance.get(|i| i.data.clone())),
                 TerminalKind::Failed => Err(ApplicationError::non_retryable(format!(
                     "reached the failed state `{current}`"
                 ))
@@ -227,9 +233,9 @@ async fn run(ctx: WorkflowContext, input: DynamicInput, definitions: &Definition
                 .into()),
             };
         } else if let Some(activity) = &spec.activity {
-            let input = data.borrow().clone();
+            let input = instance.get(|i| i.data.clone());
             let result = ctx
-                .execute_activity_by_name::<Value, Value>(activity, &input)
+                .activity_by_name::<Value, Value>(activity, input)
                 .start_to_close_timeout(spec.timeout())
                 .retry_policy(RetryPolicy {
                     max_attempts: spec.max_attempts.unwrap_or(3),
@@ -239,7 +245,7 @@ async fn run(ctx: WorkflowContext, input: DynamicInput, definitions: &Definition
                 .await;
             match (result, &spec.on_failure) {
                 (Ok(output), _) => {
-                    merge(&mut data.borrow_mut(), activity, output);
+                    instance.update(|i| merge(&mut i.data, activity, output));
                     spec.on_success.clone().unwrap_or_default()
                 }
                 (Err(_), Some(on_failure)) => on_failure.clone(),
@@ -247,12 +253,13 @@ async fn run(ctx: WorkflowContext, input: DynamicInput, definitions: &Definition
             }
         } else {
             let names: Vec<&str> = spec.on_signal.keys().map(String::as_str).collect();
-            let (signal, payload) = ctx.await_any_signal(&names).await;
+            let payload = ctx.await_any_signal(&names).await;
+            let signal = payload.type_name.clone();
             let value: Value = payload.decode()?;
-            merge(&mut data.borrow_mut(), &signal, value);
+            instance.update(|i| merge(&mut i.data, &signal, value));
             spec.on_signal.get(&signal).cloned().unwrap_or_default()
         };
         ctx.upsert_search_attributes(state_attribute(&next))?;
-        *state.borrow_mut() = next;
+        instance.update(|i| i.state = next);
     }
 }

@@ -253,7 +253,7 @@ async fn start(
             instance.workflow_id, instance.workflow_name, instance.data
         ));
     match client
-        .start_workflow_by_name::<_, serde_json::Value>(&instance.workflow_name, &envelope, start_options)
+        .start_workflow_by_name::<_, serde_json::Value>(&instance.workflow_name, envelope, start_options)
         .await
     {
         Ok(handle) => Ok(MigrationOutcome::Started {

@@ -356,7 +356,7 @@ async fn one_hundred_in_flight_instances_migrate_once_and_finish_on_temporal() {
         ))
     );
     let state: String = wait_until("the interpreter to answer", LIMIT, || async {
-        one.query_by_name::<_, String>("current_state", &()).await.ok()
+        one.query_by_name::<_, String>("current_state", ()).await.ok()
     })
     .await;
     assert_eq!(state, "awaiting_approval");
@@ -376,7 +376,7 @@ async fn one_hundred_in_flight_instances_migrate_once_and_finish_on_temporal() {
     for i in 0..100 {
         client
             .workflow_handle::<Value>(format!("legacy-order-{i:03}"), None)
-            .signal_by_name("approve", &json!({"by": "temporal"}))
+            .signal_by_name("approve", json!({"by": "temporal"}))
             .await
             .unwrap();
     }

@@ -1,7 +1,8 @@
 //! Workflows and activities used by the tests (and by the `test-worker` binary).
 
 use ironflow::{
-    Activity, ActivityContext, ApplicationError, RetryPolicy, Workflow, WorkflowContext, WorkflowResult,
+    Activity, ActivityContext, ActivityDefinition, ApplicationError, RetryPolicy, Workflow, WorkflowContext,
+    WorkflowResult,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -32,7 +33,7 @@ pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
         max_attempts,
         initial_interval: Duration::from_millis(100),
-        max_interval: Duration::from_millis(200),
+        max_interval: Some(Duration::from_millis(200)),
         backoff_coefficient: 1.5,
         ..RetryPolicy::default()
     }
@@ -41,14 +42,13 @@ pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
 /// Returns its input.
 pub struct Echo;
 
-#[async_trait::async_trait]
-impl Activity for Echo {
+impl ActivityDefinition for Echo {
+    const NAME: &'static str = "echo";
     type Input = String;
     type Output = String;
+}
+impl Activity for Echo {
     type Error = std::convert::Infallible;
-    fn name(&self) -> &str {
-        "echo"
-    }
     async fn execute(&self, _ctx: ActivityContext, s: String) -> Result<String, Self::Error> {
         Ok(s)
     }
@@ -62,14 +62,19 @@ pub struct FlakyError(pub String);
 /// Fails with a transient error until attempt `succeed_on`, then returns the attempt number.
 pub struct FailUntil;
 
-#[async_trait::async_trait]
-impl Activity for FailUntil {
+impl ActivityDefinition for FailUntil {
+    const NAME: &'static str = "fail_until";
     type Input = u32;
     type Output = u32;
-    type Error = FlakyError;
-    fn name(&self) -> &str {
-        "fail_until"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(RetryPolicy {
+            retryable_errors: vec!["Transient".into()],
+            ..fast_retries(5)
+        })
     }
+}
+impl Activity for FailUntil {
+    type Error = FlakyError;
     async fn execute(&self, ctx: ActivityContext, succeed_on: u32) -> Result<u32, FlakyError> {
         let attempt = ctx.info().attempt;
         if attempt < succeed_on {
@@ -77,26 +82,25 @@ impl Activity for FailUntil {
         }
         Ok(attempt)
     }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(RetryPolicy {
-            retryable_errors: vec!["Transient".into()],
-            ..fast_retries(5)
-        })
-    }
 }
 
 /// Always fails; `explicit` chooses between an explicit non-retryable error and an error that
 /// the allow-list (`retryable_errors = ["Transient"]`) rejects.
 pub struct Decline;
 
-#[async_trait::async_trait]
-impl Activity for Decline {
+impl ActivityDefinition for Decline {
+    const NAME: &'static str = "decline";
     type Input = bool;
     type Output = ();
-    type Error = ApplicationError;
-    fn name(&self) -> &str {
-        "decline"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(RetryPolicy {
+            retryable_errors: vec!["Transient".into()],
+            ..fast_retries(5)
+        })
     }
+}
+impl Activity for Decline {
+    type Error = ApplicationError;
     async fn execute(&self, _ctx: ActivityContext, explicit: bool) -> Result<(), ApplicationError> {
         if explicit {
             Err(ApplicationError::non_retryable("card declined").with_type("PaymentDeclined"))
@@ -104,36 +108,29 @@ impl Activity for Decline {
             Err(ApplicationError::new("Permanent: account closed").with_type("AccountClosed"))
         }
     }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(RetryPolicy {
-            retryable_errors: vec!["Transient".into()],
-            ..fast_retries(5)
-        })
-    }
 }
 
 /// On attempt 1 it sleeps `ms` (past its timeout); later attempts return the attempt number.
 pub struct SlowFirstAttempt;
 
-#[async_trait::async_trait]
-impl Activity for SlowFirstAttempt {
+impl ActivityDefinition for SlowFirstAttempt {
+    const NAME: &'static str = "slow_first_attempt";
     type Input = u64;
     type Output = u32;
-    type Error = std::convert::Infallible;
-    fn name(&self) -> &str {
-        "slow_first_attempt"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(fast_retries(3))
     }
+    fn timeout() -> Option<Duration> {
+        Some(Duration::from_secs(1))
+    }
+}
+impl Activity for SlowFirstAttempt {
+    type Error = std::convert::Infallible;
     async fn execute(&self, ctx: ActivityContext, ms: u64) -> Result<u32, Self::Error> {
         if ctx.info().attempt == 1 {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         Ok(ctx.info().attempt)
-    }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(fast_retries(3))
-    }
-    fn timeout(&self) -> Option<Duration> {
-        Some(Duration::from_secs(1))
     }
 }
 
@@ -149,14 +146,13 @@ pub struct NapInput {
 /// Marks its key, sleeps, returns the milliseconds slept.
 pub struct Nap;
 
-#[async_trait::async_trait]
-impl Activity for Nap {
+impl ActivityDefinition for Nap {
+    const NAME: &'static str = "nap";
     type Input = NapInput;
     type Output = u64;
+}
+impl Activity for Nap {
     type Error = std::convert::Infallible;
-    fn name(&self) -> &str {
-        "nap"
-    }
     async fn execute(&self, _ctx: ActivityContext, input: NapInput) -> Result<u64, Self::Error> {
         mark(&input.key);
         tokio::time::sleep(Duration::from_millis(input.ms)).await;
@@ -172,7 +168,7 @@ impl Workflow for GreetWorkflow {
     type Output = String;
     const NAME: &'static str = "GreetWorkflow";
     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
-        Ok(ctx.execute_activity(&Echo, format!("Hello, {name}!")).await?)
+        Ok(ctx.activity::<Echo>(format!("Hello, {name}!")).await?)
     }
 }
 
@@ -184,7 +180,7 @@ impl Workflow for RetryWorkflow {
     type Output = u32;
     const NAME: &'static str = "RetryWorkflow";
     async fn run(ctx: WorkflowContext, succeed_on: u32) -> WorkflowResult<u32> {
-        Ok(ctx.execute_activity(&FailUntil, succeed_on).await?)
+        Ok(ctx.activity::<FailUntil>(succeed_on).await?)
     }
 }
 
@@ -196,7 +192,7 @@ impl Workflow for DeclineWorkflow {
     type Output = ();
     const NAME: &'static str = "DeclineWorkflow";
     async fn run(ctx: WorkflowContext, explicit: bool) -> WorkflowResult<()> {
-        ctx.execute_activity(&Decline, explicit).await?;
+        ctx.activity::<Decline>(explicit).await?;
         Ok(())
     }
 }
@@ -209,7 +205,7 @@ impl Workflow for TimeoutRetryWorkflow {
     type Output = u32;
     const NAME: &'static str = "TimeoutRetryWorkflow";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<u32> {
-        Ok(ctx.execute_activity(&SlowFirstAttempt, 3000).await?)
+        Ok(ctx.activity::<SlowFirstAttempt>(3000).await?)
     }
 }
 
@@ -221,7 +217,7 @@ impl Workflow for LocalEchoWorkflow {
     type Output = String;
     const NAME: &'static str = "LocalEchoWorkflow";
     async fn run(ctx: WorkflowContext, s: String) -> WorkflowResult<String> {
-        Ok(ctx.execute_local_activity(&Echo, s).await?)
+        Ok(ctx.local_activity::<Echo>(s).await?)
     }
 }
 
@@ -268,7 +264,7 @@ impl Workflow for PanicOnceWorkflow {
         if mark(&format!("panic-{key}")) {
             panic!("deliberate panic in workflow code for {key}");
         }
-        Ok(ctx.execute_activity(&Echo, "recovered".to_string()).await?)
+        Ok(ctx.activity::<Echo>("recovered".to_string()).await?)
     }
 }
 
@@ -280,7 +276,7 @@ impl Workflow for NapWorkflow {
     type Output = u64;
     const NAME: &'static str = "NapWorkflow";
     async fn run(ctx: WorkflowContext, input: NapInput) -> WorkflowResult<u64> {
-        Ok(ctx.execute_activity(&Nap, input).await?)
+        Ok(ctx.activity::<Nap>(input).await?)
     }
 }
 
@@ -293,9 +289,9 @@ impl Workflow for TwoStepWorkflow {
     type Output = String;
     const NAME: &'static str = "TwoStepWorkflow";
     async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<String> {
-        let first = ctx.execute_activity(&Echo, "first".to_string()).await?;
+        let first = ctx.activity::<Echo>("first".to_string()).await?;
         ctx.sleep(Duration::from_millis(ms)).await?;
-        let second = ctx.execute_activity(&Echo, "second".to_string()).await?;
+        let second = ctx.activity::<Echo>("second".to_string()).await?;
         Ok(format!("{first}+{second}"))
     }
 }
@@ -327,10 +323,8 @@ pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worke
 
 use ironflow::WorkflowError;
 use ironflow::workflow::{QueryDefinition, SignalDefinition, SignalHandler, UpdateDefinition};
-use std::cell::RefCell;
-use std::rc::Rc;
 
-/// Signal: add an item (handled by the seed-style [`ItemAdder`]).
+/// Signal: add an item (handled by the seed-style [`SignalHandler`] of [`Order`]).
 pub struct AddItem;
 impl SignalDefinition for AddItem {
     const NAME: &'static str = "add_item";
@@ -360,7 +354,7 @@ impl QueryDefinition for ItemAt {
     type Result = Option<String>;
 }
 
-/// Query whose handler wrongly starts a timer (must fail, read-only).
+/// Query whose handler wrongly upserts the memo, a command (must fail, read-only).
 pub struct Sneaky;
 impl QueryDefinition for Sneaky {
     const NAME: &'static str = "sneaky";
@@ -384,16 +378,16 @@ impl UpdateDefinition for Explode {
     type Result = ();
 }
 
-/// The seed's `SignalHandler` style: a stateful handler.
-pub struct ItemAdder {
-    items: Rc<RefCell<Vec<String>>>,
+/// The order's state, shared by the workflow and its handlers.
+#[derive(Default)]
+pub struct Order {
+    items: Vec<String>,
 }
 
-#[ironflow::async_trait(?Send)]
-impl SignalHandler for ItemAdder {
-    type Data = String;
-    async fn handle(&mut self, item: String) -> Result<(), WorkflowError> {
-        self.items.borrow_mut().push(item);
+/// The seed's `SignalHandler` style, on the state.
+impl SignalHandler<AddItem> for Order {
+    fn handle(&mut self, item: String) -> Result<(), WorkflowError> {
+        self.items.push(item);
         Ok(())
     }
 }
@@ -402,25 +396,27 @@ impl SignalHandler for ItemAdder {
 pub struct OrderWorkflow;
 
 impl Workflow for OrderWorkflow {
+    const NAME: &'static str = "OrderWorkflow";
     type Input = usize;
     type Output = String;
-    const NAME: &'static str = "OrderWorkflow";
 
     async fn run(ctx: WorkflowContext, n: usize) -> WorkflowResult<String> {
-        let items = Rc::new(RefCell::new(Vec::<String>::new()));
-        let i = items.clone();
-        ctx.on_query::<Items>(move |()| i.borrow().clone());
-        let i = items.clone();
-        ctx.on_query::<ItemAt>(move |at| i.borrow().get(at).cloned());
+        let order = ctx.state(Order::default());
+        order
+            .on_query::<Items>(|o, ()| o.items.clone())
+            .on_query::<ItemAt>(|o, at| o.items.get(at).cloned())
+            .register_signal_handler::<AddItem>();
         let c = ctx.clone();
-        ctx.on_query::<Sneaky>(move |()| {
-            let _timer = c.sleep(Duration::from_secs(1));
+        order.on_query::<Sneaky>(move |_, ()| {
+            let _ = c.upsert_memo([("sneaky".to_string(), serde_json::json!(true))].into());
             "should not be answered".to_string()
         });
-        ctx.register_signal_handler::<AddItem, _>(ItemAdder { items: items.clone() });
-        let i = items.clone();
-        ctx.on_update_validated::<AddItemChecked, _, _, _>(
-            |item: &String| {
+        order
+            .on_update::<AddItemChecked>(|o, item| {
+                o.items.push(item);
+                Ok(o.items.len())
+            })
+            .validator(|_, item| {
                 if item.is_empty() || item == "forbidden" {
                     Err(ApplicationError::new(format!("item `{item}` is not allowed"))
                         .with_type("InvalidItem")
@@ -428,25 +424,13 @@ impl Workflow for OrderWorkflow {
                 } else {
                     Ok(())
                 }
-            },
-            move |item| {
-                let i = i.clone();
-                async move {
-                    i.borrow_mut().push(item);
-                    Ok(i.borrow().len())
-                }
-            },
-        );
-        ctx.on_update::<Explode, _, _>(|()| async {
-            Err(ApplicationError::new("boom").with_type("Exploded").into())
-        });
+            });
+        order.on_update::<Explode>(|_, ()| Err(ApplicationError::new("boom").with_type("Exploded").into()));
 
-        let i = items.clone();
-        ctx.wait_condition(move || i.borrow().len() >= n).await;
+        order.wait(|o| o.items.len() >= n).await?;
         let approver = ctx.await_signal::<Approve>().await?;
-        let c = ctx.clone();
-        ctx.wait_condition(move || c.all_handlers_finished()).await;
-        let count = items.borrow().len();
+        ctx.wait_condition(|| ctx.all_handlers_finished()).await?;
+        let count = order.get(|o| o.items.len());
         Ok(format!("{count} items approved by {approver}"))
     }
 }
@@ -462,9 +446,9 @@ impl SignalDefinition for Num {
 pub struct CollectWorkflow;
 
 impl Workflow for CollectWorkflow {
+    const NAME: &'static str = "CollectWorkflow";
     type Input = usize;
     type Output = Vec<u32>;
-    const NAME: &'static str = "CollectWorkflow";
     async fn run(ctx: WorkflowContext, n: usize) -> WorkflowResult<Vec<u32>> {
         let mut channel = ctx.signal_channel::<Num>();
         let mut got = Vec::with_capacity(n);
@@ -479,11 +463,11 @@ impl Workflow for CollectWorkflow {
 pub struct SignalSenderWorkflow;
 
 impl Workflow for SignalSenderWorkflow {
+    const NAME: &'static str = "SignalSenderWorkflow";
     type Input = String;
     type Output = String;
-    const NAME: &'static str = "SignalSenderWorkflow";
     async fn run(ctx: WorkflowContext, target: String) -> WorkflowResult<String> {
-        Ok(match ctx.signal_workflow::<Num>(&target, None, &7).await {
+        Ok(match ctx.external_workflow(target).signal::<Num>(7).await {
             Ok(()) => "sent".to_string(),
             Err(f) => format!("failed: {f}"),
         })

@@ -172,23 +172,19 @@ async fn the_ironflow_client_signals_queries_and_updates_a_python_workflow() {
     let tq = unique("py-worker");
     let _python = python_worker("worker_order.py", &[&tq], LIMIT).await;
     let handle = client
-        .start_workflow_by_name::<_, String>(
-            "PyOrder",
-            &2,
-            StartWorkflowOptions::new(unique("py-order"), &tq),
-        )
+        .start_workflow_by_name::<_, String>("PyOrder", 2, StartWorkflowOptions::new(unique("py-order"), &tq))
         .await
         .unwrap();
-    handle.signal::<AddItem>(&"from-rust".to_string()).await.unwrap();
+    handle.signal::<AddItem>("from-rust".to_string()).await.unwrap();
     assert_eq!(
         handle
-            .execute_update::<AddItemChecked>(&"via-update".to_string())
+            .execute_update::<AddItemChecked>("via-update".to_string())
             .await
             .unwrap(),
         2
     );
     let err = handle
-        .execute_update::<AddItemChecked>(&"forbidden".to_string())
+        .execute_update::<AddItemChecked>("forbidden".to_string())
         .await
         .unwrap_err();
     assert_eq!(
@@ -197,11 +193,11 @@ async fn the_ironflow_client_signals_queries_and_updates_a_python_workflow() {
         "{err}"
     );
     let items = wait_until("the Python workflow's items", LIMIT, || async {
-        handle.query::<Items>(&()).await.ok().filter(|i| i.len() == 2)
+        handle.query::<Items>(()).await.ok().filter(|i| i.len() == 2)
     })
     .await;
     assert_eq!(items, vec!["from-rust", "via-update"]);
-    handle.signal::<Approve>(&"rust".to_string()).await.unwrap();
+    handle.signal::<Approve>("rust".to_string()).await.unwrap();
     assert_eq!(
         within("the Python workflow", LIMIT, handle.get_result())
             .await

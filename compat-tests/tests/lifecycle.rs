@@ -58,10 +58,21 @@ async fn workflow_failure_reaches_the_client_as_a_typed_error() {
     )
     .await
     .unwrap_err();
-    let WorkflowExecutionError::Failed { workflow_id, failure } = &err else {
+    let WorkflowExecutionError::Failed {
+        workflow_id,
+        workflow_type,
+        failure,
+    } = &err
+    else {
         panic!("expected a workflow failure, got {err}")
     };
     assert_eq!(workflow_id, &id);
+    assert_eq!(workflow_type.as_deref(), Some("RejectWorkflow"));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("workflow `RejectWorkflow` (id `{id}`) failed")),
+        "{err}"
+    );
     assert_eq!(failure.application_type(), Some("OrderRejected"));
     assert_eq!(failure.message, "order rejected: out of stock");
     assert!(failure.is_non_retryable());
@@ -78,7 +89,7 @@ async fn malformed_input_fails_the_workflow_with_a_clear_error() {
     let handle = client
         .start_workflow_by_name::<_, String>(
             "GreetWorkflow",
-            &serde_json::json!({"name": 42}),
+            serde_json::json!({"name": 42}),
             StartWorkflowOptions::new(unique("badinput"), &tq),
         )
         .await
@@ -128,7 +139,7 @@ async fn unknown_workflow_type_fails_the_task_naming_the_registered_types() {
     let handle = client
         .start_workflow_by_name::<_, ()>(
             "NoSuchWorkflow",
-            &(),
+            (),
             StartWorkflowOptions::new(unique("unknown"), &tq),
         )
         .await

@@ -7,10 +7,11 @@ use ironflow::converter::{FailureKind, SearchAttributeType, SearchAttributeValue
 use ironflow::dynamic::DynamicInput;
 use ironflow::workflow::{
     ActivityCancellationType, ChildWorkflowError, ChildWorkflowOptions, ParentClosePolicy, SignalDefinition,
+    StartChildFailedCause,
 };
 use ironflow::{
-    Activity, ActivityContext, ActivityError, ApplicationError, RetryPolicy, Worker, Workflow,
-    WorkflowContext, WorkflowError, WorkflowResult,
+    Activity, ActivityContext, ActivityDefinition, ActivityError, ApplicationError, RetryPolicy, Worker,
+    Workflow, WorkflowContext, WorkflowError, WorkflowResult,
 };
 use ironflow_compat_tests::fixtures::{Echo, GreetWorkflow, fast_retries, is_marked, mark};
 use ironflow_compat_tests::peers::cli;
@@ -87,24 +88,12 @@ impl Workflow for Parent {
     const NAME: &'static str = "ParentWorkflow";
     async fn run(ctx: WorkflowContext, mode: ParentMode) -> WorkflowResult<String> {
         match mode {
-            ParentMode::Result => Ok(ctx
-                .child_workflow::<Child>()
-                .input(ChildMode::Ok("a".into()))
-                .execute()
-                .await?),
+            ParentMode::Result => Ok(ctx.child_workflow::<Child>(ChildMode::Ok("a".into())).await?),
             ParentMode::FailPropagates => {
-                ctx.child_workflow::<Child>()
-                    .input(ChildMode::Fail)
-                    .execute()
-                    .await?;
+                ctx.child_workflow::<Child>(ChildMode::Fail).await?;
                 Ok("unreachable".into())
             }
-            ParentMode::FailHandled => match ctx
-                .child_workflow::<Child>()
-                .input(ChildMode::Fail)
-                .execute()
-                .await
-            {
+            ParentMode::FailHandled => match ctx.child_workflow::<Child>(ChildMode::Fail).await {
                 Err(ChildWorkflowError::Failed(f)) => {
                     Ok(format!("handled {}", f.application_type().unwrap_or("?")))
                 }
@@ -112,19 +101,14 @@ impl Workflow for Parent {
             },
             ParentMode::SignalChild => {
                 let child = ctx
-                    .child_workflow::<Child>()
-                    .input(ChildMode::WaitForPoke)
+                    .child_workflow::<Child>(ChildMode::WaitForPoke)
                     .start()
                     .await?;
-                child.signal::<Poke>(&"hi".into()).await?;
+                child.signal::<Poke>("hi".into()).await?;
                 Ok(child.result().await?)
             }
             ParentMode::CancelChild => {
-                let child = ctx
-                    .child_workflow::<Child>()
-                    .input(ChildMode::SleepLong)
-                    .start()
-                    .await?;
+                let child = ctx.child_workflow::<Child>(ChildMode::SleepLong).start().await?;
                 ctx.sleep(Duration::from_millis(200)).await?;
                 child.cancel();
                 match child.result().await {
@@ -134,15 +118,16 @@ impl Workflow for Parent {
             }
             ParentMode::AlreadyStarted(id) => {
                 match ctx
-                    .child_workflow::<Child>()
-                    .input(ChildMode::SleepLong)
+                    .child_workflow::<Child>(ChildMode::SleepLong)
                     .id(id)
                     .start()
                     .await
                 {
-                    Err(ChildWorkflowError::AlreadyStarted { workflow_id, .. }) => {
-                        Ok(format!("already started: {workflow_id}"))
-                    }
+                    Err(ChildWorkflowError::StartFailed {
+                        workflow_id,
+                        cause: StartChildFailedCause::WorkflowAlreadyExists,
+                        ..
+                    }) => Ok(format!("already started: {workflow_id}")),
                     Ok(_) => Ok("started?".into()),
                     Err(e) => Ok(format!("unexpected {e}")),
                 }
@@ -154,11 +139,10 @@ impl Workflow for Parent {
                     _ => ParentClosePolicy::RequestCancel,
                 };
                 let _child = ctx
-                    .child_workflow::<Child>()
-                    .input(ChildMode::SleepLong)
+                    .child_workflow::<Child>(ChildMode::SleepLong)
                     .id(child_id)
                     .options(ChildWorkflowOptions {
-                        parent_close_policy: Some(policy),
+                        parent_close_policy: policy,
                         ..Default::default()
                     })
                     .start()
@@ -166,13 +150,11 @@ impl Workflow for Parent {
                 Ok("parent done".into())
             }
             ParentMode::InheritTimeout => Ok(ctx
-                .child_workflow::<Child>()
-                .input(ChildMode::ReportTimeout)
+                .child_workflow::<Child>(ChildMode::ReportTimeout)
                 .options(ChildWorkflowOptions {
                     inherit_parent_timeout: true,
                     ..Default::default()
                 })
-                .execute()
                 .await?),
         }
     }
@@ -325,7 +307,7 @@ impl Workflow for ChainWorkflow {
     async fn run(ctx: WorkflowContext, (run, mut seen): (u32, Vec<String>)) -> WorkflowResult<Vec<String>> {
         seen.push(format!("run{run}:{}", ctx.info().continued_from_run_id.is_some()));
         if run < 2 {
-            return Err(ctx.continue_as_new(&(run + 1, seen)));
+            return Err(ctx.continue_as_new((run + 1, seen)));
         }
         Ok(seen)
     }
@@ -362,14 +344,16 @@ async fn continue_as_new_chain_of_three_runs_carries_state() {
 
 /// Heartbeats every 50 ms until cancelled; returns the number of beats if never cancelled.
 struct Spin;
-#[async_trait::async_trait]
-impl Activity for Spin {
+impl ActivityDefinition for Spin {
+    const NAME: &'static str = "spin";
     type Input = String;
     type Output = u32;
-    type Error = ApplicationError;
-    fn name(&self) -> &str {
-        "spin"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(RetryPolicy::no_retries())
     }
+}
+impl Activity for Spin {
+    type Error = ApplicationError;
     async fn execute(&self, ctx: ActivityContext, key: String) -> Result<u32, ApplicationError> {
         mark(&format!("{key}-started"));
         for beat in 0..2000 {
@@ -377,13 +361,10 @@ impl Activity for Spin {
                 mark(&format!("{key}-saw-cancel"));
                 return Err(ApplicationError::new("cancelled while spinning"));
             }
-            let _ = ctx.heartbeat(&beat);
+            let _ = ctx.heartbeat_with(beat);
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(2000)
-    }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(RetryPolicy::no_retries())
     }
 }
 
@@ -414,7 +395,7 @@ impl Workflow for CancelAware {
                     _ => ActivityCancellationType::Abandon,
                 };
                 match ctx
-                    .execute_activity(&Spin, key)
+                    .activity::<Spin>(key)
                     .heartbeat_timeout(Duration::from_secs(5))
                     .cancellation_type(cancellation)
                     .await
@@ -424,19 +405,14 @@ impl Workflow for CancelAware {
                     Err(e) => format!("activity failed: {e}"),
                 }
             }
-            CancelTarget::Child => match ctx
-                .child_workflow::<Child>()
-                .input(ChildMode::SleepLong)
-                .execute()
-                .await
-            {
+            CancelTarget::Child => match ctx.child_workflow::<Child>(ChildMode::SleepLong).await {
                 Err(ChildWorkflowError::Cancelled(_)) => "child cancelled".to_string(),
                 other => format!("unexpected {other:?}"),
             },
         };
         // Cleanup still runs: this scope is not cancelled.
         let cleaned = ctx
-            .non_cancellable(ctx.execute_activity(&Echo, format!("cleanup after {outcome}")))
+            .non_cancellable(ctx.activity::<Echo>(format!("cleanup after {outcome}")))
             .await?;
         assert!(ctx.is_cancel_requested());
         let _ = cleaned;
@@ -451,7 +427,8 @@ impl Workflow for CancelOther {
     type Output = String;
     const NAME: &'static str = "CancelOther";
     async fn run(ctx: WorkflowContext, target: String) -> WorkflowResult<String> {
-        ctx.cancel_external_workflow(&target, None, "asked by CancelOther")
+        ctx.external_workflow(target)
+            .cancel("asked by CancelOther")
             .await?;
         Ok("requested".into())
     }
@@ -636,14 +613,16 @@ async fn cancelling_a_workflow_cancels_its_child_and_external_cancellation() {
 /// Counts to 5, heartbeating each step; on attempt 1 it fails after step 3. Returns
 /// (attempt, the step it resumed from).
 struct Resume;
-#[async_trait::async_trait]
-impl Activity for Resume {
+impl ActivityDefinition for Resume {
+    const NAME: &'static str = "resume";
     type Input = ();
     type Output = (u32, u32);
-    type Error = ApplicationError;
-    fn name(&self) -> &str {
-        "resume"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(fast_retries(3))
     }
+}
+impl Activity for Resume {
+    type Error = ApplicationError;
     async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<(u32, u32), ApplicationError> {
         let from = ctx
             .heartbeat_details::<u32>()
@@ -651,7 +630,7 @@ impl Activity for Resume {
             .map_err(|e| ApplicationError::non_retryable(e.to_string()))?
             .unwrap_or(0);
         for step in from..5 {
-            let _ = ctx.heartbeat(&(step + 1));
+            let _ = ctx.heartbeat_with(step + 1);
             if ctx.info().attempt == 1 && step == 2 {
                 // Let the throttled heartbeat reach the server before failing.
                 tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -660,30 +639,26 @@ impl Activity for Resume {
         }
         Ok((ctx.info().attempt, from))
     }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(fast_retries(3))
-    }
 }
 
 /// Heartbeats once then, on attempt 1, stops heartbeating for longer than its heartbeat timeout.
 struct GoesQuiet;
-#[async_trait::async_trait]
-impl Activity for GoesQuiet {
+impl ActivityDefinition for GoesQuiet {
+    const NAME: &'static str = "goes_quiet";
     type Input = ();
     type Output = u32;
-    type Error = std::convert::Infallible;
-    fn name(&self) -> &str {
-        "goes_quiet"
+    fn retry_policy() -> Option<RetryPolicy> {
+        Some(fast_retries(3))
     }
+}
+impl Activity for GoesQuiet {
+    type Error = std::convert::Infallible;
     async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<u32, Self::Error> {
-        let _ = ctx.heartbeat(&"alive");
+        let _ = ctx.heartbeat_with("alive");
         if ctx.info().attempt == 1 {
             tokio::time::sleep(Duration::from_secs(4)).await;
         }
         Ok(ctx.info().attempt)
-    }
-    fn retry_policy(&self) -> Option<RetryPolicy> {
-        Some(fast_retries(3))
     }
 }
 
@@ -692,14 +667,13 @@ static TOKENS: LazyLock<Mutex<HashMap<String, Vec<u8>>>> = LazyLock::new(Default
 
 /// Hands its task token to the test and completes asynchronously.
 struct Deferred;
-#[async_trait::async_trait]
-impl Activity for Deferred {
+impl ActivityDefinition for Deferred {
+    const NAME: &'static str = "deferred";
     type Input = String;
     type Output = String;
+}
+impl Activity for Deferred {
     type Error = ApplicationError;
-    fn name(&self) -> &str {
-        "deferred"
-    }
     async fn execute(&self, ctx: ActivityContext, key: String) -> Result<String, ApplicationError> {
         TOKENS.lock().unwrap().insert(key, ctx.info().task_token.clone());
         ctx.complete_async();
@@ -723,19 +697,19 @@ impl Workflow for HeartbeatWorkflow {
         Ok(match case {
             HeartbeatCase::Resume => {
                 let (attempt, from) = ctx
-                    .execute_activity(&Resume, ())
+                    .activity::<Resume>(())
                     .heartbeat_timeout(Duration::from_secs(10))
                     .await?;
                 format!("attempt {attempt} resumed from {from}")
             }
             HeartbeatCase::GoesQuiet => {
                 let attempt = ctx
-                    .execute_activity(&GoesQuiet, ())
+                    .activity::<GoesQuiet>(())
                     .heartbeat_timeout(Duration::from_secs(1))
                     .await?;
                 format!("attempt {attempt}")
             }
-            HeartbeatCase::Deferred(key) => ctx.execute_activity(&Deferred, key).await?,
+            HeartbeatCase::Deferred(key) => ctx.activity::<Deferred>(key).await?,
         })
     }
 }
@@ -957,7 +931,7 @@ async fn side_effects_run_once_and_replay_their_recorded_value() {
 async fn any_workflow(ctx: WorkflowContext, input: DynamicInput) -> WorkflowResult<serde_json::Value> {
     let args: serde_json::Value = input.decode()?;
     let from_activity: serde_json::Value = ctx
-        .execute_activity_by_name("whatever_activity", &args)
+        .activity_by_name("whatever_activity", args)
         .start_to_close_timeout(Duration::from_secs(10))
         .await?;
     Ok(serde_json::json!({ "workflow": input.type_name, "activity": from_activity }))
@@ -987,7 +961,7 @@ async fn dynamic_workflows_and_activities_catch_unregistered_types() {
     let handle = client
         .start_workflow_by_name::<_, serde_json::Value>(
             "AnythingAtAll",
-            &serde_json::json!({"x": 1}),
+            serde_json::json!({"x": 1}),
             StartWorkflowOptions::new(unique("dyn"), &tq),
         )
         .await
@@ -1020,7 +994,7 @@ impl Workflow for Blocker {
             // Well past the 2 s deadlock limit, so a loaded machine still sees it.
             std::thread::sleep(Duration::from_secs(6));
         }
-        Ok(ctx.execute_activity(&Echo, "unblocked".to_string()).await?)
+        Ok(ctx.activity::<Echo>("unblocked".to_string()).await?)
     }
 }
 
@@ -1111,7 +1085,7 @@ async fn histories_of_these_workflows_round_trip_and_replay() {
         .await
         .unwrap();
     let dynamic = client
-        .start_workflow_by_name::<_, serde_json::Value>("Whatever", &1, opts("dyn"))
+        .start_workflow_by_name::<_, serde_json::Value>("Whatever", 1, opts("dyn"))
         .await
         .unwrap();
     let cancelled = client

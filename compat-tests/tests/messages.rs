@@ -19,7 +19,7 @@ async fn start_order(client: &ironflow::client::Client, tq: &str, n: usize) -> W
 /// Waits until the workflow has `n` items (queried).
 async fn wait_items(handle: &WorkflowHandle<String>, n: usize) -> Vec<String> {
     wait_until(&format!("{n} items"), LIMIT, || async {
-        let items = handle.query::<Items>(&()).await.ok()?;
+        let items = handle.query::<Items>(()).await.ok()?;
         (items.len() >= n).then_some(items)
     })
     .await
@@ -32,12 +32,12 @@ async fn a_signal_sent_before_the_workflow_waits_is_buffered_not_lost() {
     let worker = RunningWorker::start(register_all(Worker::builder(&client, &tq)));
     let handle = start_order(&client, &tq, 2).await;
     // `approve` arrives while the workflow still waits for items.
-    handle.signal::<Approve>(&"alice".to_string()).await.unwrap();
-    handle.signal::<AddItem>(&"apple".to_string()).await.unwrap();
-    handle.signal::<AddItem>(&"pear".to_string()).await.unwrap();
+    handle.signal::<Approve>("alice".to_string()).await.unwrap();
+    handle.signal::<AddItem>("apple".to_string()).await.unwrap();
+    handle.signal::<AddItem>("pear".to_string()).await.unwrap();
     let out = within("the order", LIMIT, handle.get_result()).await.unwrap();
     assert_eq!(out, "2 items approved by alice");
-    assert_eq!(handle.query::<Items>(&()).await.unwrap(), vec!["apple", "pear"]);
+    assert_eq!(handle.query::<Items>(()).await.unwrap(), vec!["apple", "pear"]);
     worker.stop().await.unwrap();
 }
 
@@ -53,7 +53,7 @@ async fn a_burst_of_150_signals_arrives_exactly_once_in_order() {
         .await
         .unwrap();
     for i in 0..150u32 {
-        handle.signal::<Num>(&i).await.unwrap();
+        handle.signal::<Num>(i).await.unwrap();
     }
     let got = within("150 signals", LIMIT, handle.get_result()).await.unwrap();
     assert_eq!(got, (0..150).collect::<Vec<_>>());
@@ -67,12 +67,12 @@ async fn signal_with_start_and_workflow_to_workflow_signals() {
     let worker = RunningWorker::start(register_all(Worker::builder(&client, &tq)));
     let id = unique("collect");
     let handle = client
-        .signal_with_start::<CollectWorkflow, Num>(2, &42, StartWorkflowOptions::new(&id, &tq))
+        .signal_with_start::<CollectWorkflow, Num>(2, 42, StartWorkflowOptions::new(&id, &tq))
         .await
         .unwrap();
     // A second signal-with-start on the running workflow only signals it.
     client
-        .signal_with_start::<CollectWorkflow, Num>(2, &43, StartWorkflowOptions::new(&id, &tq))
+        .signal_with_start::<CollectWorkflow, Num>(2, 43, StartWorkflowOptions::new(&id, &tq))
         .await
         .unwrap();
     assert_eq!(
@@ -117,16 +117,16 @@ async fn queries_on_running_completed_and_restarted_workflows() {
     let tq = unique("query");
     let worker = RunningWorker::start(register_all(Worker::builder(&client, &tq)));
     let handle = start_order(&client, &tq, 2).await;
-    handle.signal::<AddItem>(&"apple".to_string()).await.unwrap();
+    handle.signal::<AddItem>("apple".to_string()).await.unwrap();
     assert_eq!(wait_items(&handle, 1).await, vec!["apple"]);
     // With an argument.
     assert_eq!(
-        handle.query::<ItemAt>(&0).await.unwrap(),
+        handle.query::<ItemAt>(0).await.unwrap(),
         Some("apple".to_string())
     );
-    assert_eq!(handle.query::<ItemAt>(&5).await.unwrap(), None);
+    assert_eq!(handle.query::<ItemAt>(5).await.unwrap(), None);
     // Unknown query: the error lists the known ones.
-    let err = handle.query_by_name::<_, String>("nope", &()).await.unwrap_err();
+    let err = handle.query_by_name::<_, String>("nope", ()).await.unwrap_err();
     let QueryError::Failed { message, .. } = &err else {
         panic!("{err}")
     };
@@ -135,25 +135,25 @@ async fn queries_on_running_completed_and_restarted_workflows() {
         "{message}"
     );
     // A query handler that tries to issue a command fails and records nothing.
-    let err = handle.query::<Sneaky>(&()).await.unwrap_err();
+    let err = handle.query::<Sneaky>(()).await.unwrap_err();
     assert!(err.to_string().contains("must be read-only"), "{err}");
 
     // Restart the worker: the new one has an empty cache and rebuilds the state by replay.
     worker.stop().await.unwrap();
     let worker = RunningWorker::start(register_all(Worker::builder(&client, &tq)));
-    assert_eq!(handle.query::<Items>(&()).await.unwrap(), vec!["apple"]);
+    assert_eq!(handle.query::<Items>(()).await.unwrap(), vec!["apple"]);
 
-    handle.signal::<AddItem>(&"pear".to_string()).await.unwrap();
-    handle.signal::<Approve>(&"bob".to_string()).await.unwrap();
+    handle.signal::<AddItem>("pear".to_string()).await.unwrap();
+    handle.signal::<Approve>("bob".to_string()).await.unwrap();
     within("the order", LIMIT, handle.get_result()).await.unwrap();
     // A completed workflow still answers.
-    assert_eq!(handle.query::<Items>(&()).await.unwrap(), vec!["apple", "pear"]);
+    assert_eq!(handle.query::<Items>(()).await.unwrap(), vec!["apple", "pear"]);
     let history = handle.fetch_history().await.unwrap();
     assert!(
         !attributes(&history)
             .iter()
-            .any(|a| matches!(a, Attributes::TimerStartedEventAttributes(_))),
-        "the read-only query must not have started a timer"
+            .any(|a| matches!(a, Attributes::WorkflowPropertiesModifiedEventAttributes(_))),
+        "the read-only query must not have upserted the memo"
     );
     worker.stop().await.unwrap();
 }
@@ -168,18 +168,18 @@ async fn updates_accepted_rejected_failing_and_deduplicated() {
 
     assert_eq!(
         handle
-            .execute_update::<AddItemChecked>(&"apple".to_string())
+            .execute_update::<AddItemChecked>("apple".to_string())
             .await
             .unwrap(),
         1
     );
     let err = handle
-        .execute_update::<AddItemChecked>(&"forbidden".to_string())
+        .execute_update::<AddItemChecked>("forbidden".to_string())
         .await
         .unwrap_err();
     let failure = err.failure().unwrap_or_else(|| panic!("{err}"));
     assert_eq!(failure.application_type(), Some("InvalidItem"), "{failure}");
-    let err = handle.execute_update::<Explode>(&()).await.unwrap_err();
+    let err = handle.execute_update::<Explode>(()).await.unwrap_err();
     assert_eq!(
         err.failure().and_then(|f| f.application_type()),
         Some("Exploded"),
@@ -187,7 +187,7 @@ async fn updates_accepted_rejected_failing_and_deduplicated() {
     );
     // Unknown update: rejected, naming the known ones.
     let err = handle
-        .update_by_name::<_, ()>("nope", &(), None)
+        .update_by_name::<_, ()>("nope", (), None)
         .await
         .unwrap_err();
     assert!(
@@ -198,24 +198,24 @@ async fn updates_accepted_rejected_failing_and_deduplicated() {
 
     // The same update id twice: the handler runs once, both callers get its result.
     let first = handle
-        .execute_update_with_id::<AddItemChecked>("dedup-1", &"pear".to_string())
+        .execute_update_with_id::<AddItemChecked>("dedup-1", "pear".to_string())
         .await
         .unwrap();
     let second = handle
-        .execute_update_with_id::<AddItemChecked>("dedup-1", &"pear".to_string())
+        .execute_update_with_id::<AddItemChecked>("dedup-1", "pear".to_string())
         .await
         .unwrap();
     assert_eq!((first, second), (2, 2));
-    assert_eq!(handle.query::<Items>(&()).await.unwrap(), vec!["apple", "pear"]);
+    assert_eq!(handle.query::<Items>(()).await.unwrap(), vec!["apple", "pear"]);
 
     assert_eq!(
         handle
-            .execute_update::<AddItemChecked>(&"plum".to_string())
+            .execute_update::<AddItemChecked>("plum".to_string())
             .await
             .unwrap(),
         3
     );
-    handle.signal::<Approve>(&"carol".to_string()).await.unwrap();
+    handle.signal::<Approve>("carol".to_string()).await.unwrap();
     assert_eq!(
         within("the order", LIMIT, handle.get_result()).await.unwrap(),
         "3 items approved by carol"
@@ -247,7 +247,7 @@ async fn update_with_start() {
         .execute_update_with_start::<OrderWorkflow, AddItemChecked>(
             1,
             options.clone(),
-            &"first".to_string(),
+            "first".to_string(),
             None,
         )
         .await
@@ -255,12 +255,12 @@ async fn update_with_start() {
     assert_eq!(count, 1);
     // Again: the running workflow is used, not a new one.
     let (again, count) = client
-        .execute_update_with_start::<OrderWorkflow, AddItemChecked>(1, options, &"second".to_string(), None)
+        .execute_update_with_start::<OrderWorkflow, AddItemChecked>(1, options, "second".to_string(), None)
         .await
         .unwrap();
     assert_eq!(count, 2);
     assert_eq!(again.run_id(), handle.run_id());
-    handle.signal::<Approve>(&"dave".to_string()).await.unwrap();
+    handle.signal::<Approve>("dave".to_string()).await.unwrap();
     assert_eq!(
         within("the order", LIMIT, handle.get_result()).await.unwrap(),
         "2 items approved by dave"

@@ -67,17 +67,17 @@ async fn every_fixture_workflow_round_trips_through_json_and_replays() {
         .await
         .unwrap();
 
-    order.signal::<AddItem>(&"a".to_string()).await.unwrap();
+    order.signal::<AddItem>("a".to_string()).await.unwrap();
     order
-        .execute_update::<AddItemChecked>(&"b".to_string())
+        .execute_update::<AddItemChecked>("b".to_string())
         .await
         .unwrap();
     let _ = order
-        .execute_update::<AddItemChecked>(&"forbidden".to_string())
+        .execute_update::<AddItemChecked>("forbidden".to_string())
         .await;
-    order.signal::<Approve>(&"z".to_string()).await.unwrap();
-    collect.signal::<Num>(&1).await.unwrap();
-    collect.signal::<Num>(&2).await.unwrap();
+    order.signal::<Approve>("z".to_string()).await.unwrap();
+    collect.signal::<Num>(1).await.unwrap();
+    collect.signal::<Num>(2).await.unwrap();
 
     within("greet", LIMIT, greet.get_result()).await.unwrap();
     within("retry", LIMIT, retry.get_result()).await.unwrap();
@@ -130,7 +130,7 @@ impl Workflow for RenamedActivity {
     const NAME: &'static str = "GreetWorkflow";
     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
         Ok(ctx
-            .execute_activity_by_name::<_, String>("echo_v2", &name)
+            .activity_by_name::<_, String>("echo_v2", name)
             .start_to_close_timeout(Duration::from_secs(5))
             .await?)
     }
@@ -144,7 +144,7 @@ impl Workflow for ExtraTimer {
     const NAME: &'static str = "GreetWorkflow";
     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
         ctx.sleep(Duration::from_secs(1)).await?;
-        Ok(ctx.execute_activity(&Echo, format!("Hello, {name}!")).await?)
+        Ok(ctx.activity::<Echo>(format!("Hello, {name}!")).await?)
     }
 }
 
@@ -156,8 +156,8 @@ impl Workflow for SwappedOrder {
     const NAME: &'static str = "TwoStepWorkflow";
     async fn run(ctx: WorkflowContext, ms: u64) -> WorkflowResult<String> {
         ctx.sleep(Duration::from_millis(ms)).await?;
-        let first = ctx.execute_activity(&Echo, "first".to_string()).await?;
-        let second = ctx.execute_activity(&Echo, "second".to_string()).await?;
+        let first = ctx.activity::<Echo>("first".to_string()).await?;
+        let second = ctx.activity::<Echo>("second".to_string()).await?;
         Ok(format!("{first}+{second}"))
     }
 }
@@ -297,7 +297,7 @@ impl Workflow for PatchV1 {
     type Output = String;
     const NAME: &'static str = "PatchyWorkflow";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
-        Ok(ctx.execute_activity(&Echo, "old".to_string()).await?)
+        Ok(ctx.activity::<Echo>("old".to_string()).await?)
     }
 }
 
@@ -309,9 +309,9 @@ impl Workflow for PatchV2 {
     const NAME: &'static str = "PatchyWorkflow";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
         if ctx.patched("v2-new-greeting") {
-            Ok(ctx.execute_activity(&Echo, "new".to_string()).await?)
+            Ok(ctx.activity::<Echo>("new".to_string()).await?)
         } else {
-            Ok(ctx.execute_activity(&Echo, "old".to_string()).await?)
+            Ok(ctx.activity::<Echo>("old".to_string()).await?)
         }
     }
 }
@@ -324,7 +324,7 @@ impl Workflow for PatchV3 {
     const NAME: &'static str = "PatchyWorkflow";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
         ctx.deprecate_patch("v2-new-greeting");
-        Ok(ctx.execute_activity(&Echo, "new".to_string()).await?)
+        Ok(ctx.activity::<Echo>("new".to_string()).await?)
     }
 }
 

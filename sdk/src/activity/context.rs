@@ -77,6 +77,16 @@ pub enum CancelReason {
 
 pub(crate) type HeartbeatSink = Arc<dyn Fn(Vec<Payload>) + Send + Sync>;
 
+/// Tells a worker's running activities that the worker is shutting down.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WorkerShutdownSignal(CancellationToken);
+
+impl WorkerShutdownSignal {
+    pub(crate) fn trigger(&self) {
+        self.0.cancel();
+    }
+}
+
 /// The handle an activity receives: its [`ActivityInfo`], heartbeats, and cancellation.
 ///
 /// Cheap to clone; clones share the cancellation state.
@@ -92,10 +102,16 @@ struct Inner {
     cancel_reason: Mutex<Option<CancelReason>>,
     heartbeat: HeartbeatSink,
     complete_async: std::sync::atomic::AtomicBool,
+    worker_shutdown: WorkerShutdownSignal,
 }
 
 impl ActivityContext {
-    pub(crate) fn new(info: ActivityInfo, heartbeat_details: Vec<Payload>, heartbeat: HeartbeatSink) -> Self {
+    pub(crate) fn new(
+        info: ActivityInfo,
+        heartbeat_details: Vec<Payload>,
+        heartbeat: HeartbeatSink,
+        worker_shutdown: WorkerShutdownSignal,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 info,
@@ -104,6 +120,7 @@ impl ActivityContext {
                 cancel_reason: Mutex::new(None),
                 heartbeat,
                 complete_async: std::sync::atomic::AtomicBool::new(false),
+                worker_shutdown,
             }),
         }
     }
@@ -111,7 +128,12 @@ impl ActivityContext {
     /// A context for calling an activity directly, outside a worker (unit tests): heartbeats are
     /// dropped and cancellation comes only from [`ActivityContext::cancel`].
     pub fn for_test(info: ActivityInfo) -> Self {
-        Self::new(info, Vec::new(), Arc::new(|_| {}))
+        Self::new(
+            info,
+            Vec::new(),
+            Arc::new(|_| {}),
+            WorkerShutdownSignal::default(),
+        )
     }
 
     /// Facts about this attempt.
@@ -119,13 +141,31 @@ impl ActivityContext {
         &self.inner.info
     }
 
-    /// Records a heartbeat with details. Heartbeats tell the server the activity is alive
+    /// Records a heartbeat without details. Heartbeats tell the server the activity is alive
     /// (required when a heartbeat timeout is set) and are how cancellation reaches a long
-    /// activity; the details are given back to the next attempt by
-    /// [`ActivityContext::heartbeat_details`]. Sending is throttled and never blocks.
-    pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), PayloadError> {
-        (self.inner.heartbeat)(vec![to_payload(details)?]);
+    /// activity. Sending is throttled and never blocks.
+    pub fn heartbeat(&self) {
+        (self.inner.heartbeat)(Vec::new());
+    }
+
+    /// Records a heartbeat with details (progress), given back to the next attempt by
+    /// [`ActivityContext::heartbeat_details`].
+    pub fn heartbeat_with<T: Serialize>(&self, details: T) -> Result<(), PayloadError> {
+        (self.inner.heartbeat)(vec![to_payload(&details)?]);
         Ok(())
+    }
+
+    /// True once the worker running this activity started shutting down. The activity still
+    /// has the worker's graceful shutdown period to finish; after it, it is cancelled
+    /// ([`CancelReason::WorkerShutdown`]).
+    pub fn is_worker_shutting_down(&self) -> bool {
+        self.inner.worker_shutdown.0.is_cancelled()
+    }
+
+    /// Completes when the worker running this activity starts shutting down (see
+    /// [`ActivityContext::is_worker_shutting_down`]): save progress with a heartbeat, or finish.
+    pub async fn worker_shutdown(&self) {
+        self.inner.worker_shutdown.0.cancelled().await
     }
 
     /// The details of the last heartbeat of a previous attempt, if it recorded any.

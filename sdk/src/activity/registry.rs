@@ -1,12 +1,15 @@
 //! Type erasure for activities: name → (decode input → execute → encode output).
 
-use super::{Activity, ActivityContext};
+use super::context::ActivityContext;
+use super::definition::{Activity, ActivityDefinition};
+use super::side_effect::{self, SIDE_EFFECT_ACTIVITY};
 use crate::ApplicationError;
 use crate::converter::{Failure, FailureKind, Payload, from_payloads, to_payload};
 use crate::dynamic::DynamicInput;
 use crate::error::{failure_from_error, find_application_error};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// How one activity attempt ended, ready for Core.
@@ -21,7 +24,6 @@ pub(crate) enum ActivityOutcome {
 
 /// An activity with its types erased.
 pub(crate) trait ErasedActivity: Send + Sync {
-    fn name(&self) -> &str;
     /// Runs one attempt. `retryable_errors` overrides the activity's own allow-list when the
     /// caller sent one.
     fn start(
@@ -32,13 +34,37 @@ pub(crate) trait ErasedActivity: Send + Sync {
     ) -> BoxFuture<'static, ActivityOutcome>;
 }
 
-struct Adapter<A>(A);
+struct Adapter<D, A> {
+    implementation: A,
+    _definition: PhantomData<fn() -> D>,
+}
 
-impl<A: Activity> ErasedActivity for Adapter<A> {
-    fn name(&self) -> &str {
-        self.0.name()
+/// What an attempt whose `execute` returned becomes, given async completion and cancellation.
+fn finish_attempt(
+    ctx: &ActivityContext,
+    name: &str,
+    result: Result<Payload, Failure>,
+    cancelled: impl FnOnce(Failure) -> Failure,
+) -> ActivityOutcome {
+    if ctx.is_completing_async() {
+        return if ctx.info().is_local {
+            ActivityOutcome::Failed(Failure::application(
+                format!("activity `{name}` asked to complete asynchronously, which local activities cannot"),
+                "InvalidAsyncCompletion",
+                true,
+            ))
+        } else {
+            ActivityOutcome::WillCompleteAsync
+        };
     }
+    match result {
+        Ok(p) => ActivityOutcome::Completed(p),
+        Err(f) if ctx.is_cancelled() => ActivityOutcome::Cancelled(cancelled(f)),
+        Err(f) => ActivityOutcome::Failed(f),
+    }
+}
 
+impl<D: ActivityDefinition, A: Activity<D>> ErasedActivity for Adapter<D, A> {
     fn start(
         self: Arc<Self>,
         ctx: ActivityContext,
@@ -46,63 +72,31 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
         retryable_errors: Option<Vec<String>>,
     ) -> BoxFuture<'static, ActivityOutcome> {
         Box::pin(async move {
-            let act = &self.0;
-            let input: A::Input = match from_payloads(&input) {
+            let input: D::Input = match from_payloads(&input) {
                 Ok(i) => i,
                 Err(e) => {
-                    return ActivityOutcome::Failed(Failure::application(
-                        format!(
-                            "activity `{}` received an input it cannot decode: {e}",
-                            act.name()
-                        ),
-                        "PayloadDecodeError",
-                        true,
-                    ));
+                    return ActivityOutcome::Failed(
+                        e.to_failure(&format!("the input of activity `{}`", D::NAME)),
+                    );
                 }
             };
-            if ctx.info().attempt > 1 && !act.is_idempotent() {
+            if ctx.info().attempt > 1 && !D::is_idempotent() {
                 tracing::warn!(
-                    activity = act.name(),
+                    activity = D::NAME,
                     attempt = ctx.info().attempt,
                     idempotency_key = %ctx.info().idempotency_key(),
                     "retrying an activity that is not idempotent; deduplicate its side effects with the idempotency key"
                 );
             }
-            let result = act.execute(ctx.clone(), input).await;
-            if ctx.is_completing_async() {
-                return if ctx.info().is_local {
-                    ActivityOutcome::Failed(Failure::application(
-                        format!(
-                            "activity `{}` asked to complete asynchronously, which local activities cannot",
-                            act.name()
-                        ),
-                        "InvalidAsyncCompletion",
-                        true,
-                    ))
-                } else {
-                    ActivityOutcome::WillCompleteAsync
-                };
-            }
-            match result {
-                Ok(out) => match to_payload(&out) {
-                    Ok(p) => ActivityOutcome::Completed(p),
-                    Err(e) => ActivityOutcome::Failed(Failure::application(
-                        format!(
-                            "activity `{}` returned a result that cannot be encoded: {e}",
-                            act.name()
-                        ),
-                        "PayloadEncodeError",
-                        true,
-                    )),
-                },
-                Err(err) if ctx.is_cancelled() => {
-                    ActivityOutcome::Cancelled(Failure::cancelled(format!("activity cancelled: {err}")))
-                }
+            let result = self.implementation.execute(ctx.clone(), input).await;
+            let result = match result {
+                Ok(out) => to_payload(&out)
+                    .map_err(|e| e.to_failure(&format!("the result of activity `{}`", D::NAME))),
                 Err(err) => {
                     let mut failure = failure_from_error(&err, std::any::type_name::<A::Error>());
                     let explicit = find_application_error(&err).is_some_and(|a| a.is_non_retryable());
                     let allow_list = retryable_errors
-                        .or_else(|| act.retry_policy().map(|p| p.retryable_errors))
+                        .or_else(|| D::retry_policy().map(|p| p.retryable_errors))
                         .unwrap_or_default();
                     let allowed = allow_list.is_empty() || {
                         let ty = failure.application_type().unwrap_or_default().to_string();
@@ -117,9 +111,12 @@ impl<A: Activity> ErasedActivity for Adapter<A> {
                     {
                         *non_retryable = true;
                     }
-                    ActivityOutcome::Failed(failure)
+                    Err(failure)
                 }
-            }
+            };
+            finish_attempt(&ctx, D::NAME, result, |f| {
+                Failure::cancelled(format!("activity cancelled: {}", f.message))
+            })
         })
     }
 }
@@ -132,50 +129,34 @@ where
     F: Fn(ActivityContext, DynamicInput) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<serde_json::Value, ApplicationError>> + Send + 'static,
 {
-    fn name(&self) -> &str {
-        "*"
-    }
-
     fn start(
         self: Arc<Self>,
         ctx: ActivityContext,
         input: Vec<Payload>,
         _retryable_errors: Option<Vec<String>>,
     ) -> BoxFuture<'static, ActivityOutcome> {
+        let name = ctx.info().activity_type.clone();
         let input = DynamicInput {
-            type_name: ctx.info().activity_type.clone(),
+            type_name: name.clone(),
             payloads: input,
         };
         let fut = (self.0)(ctx.clone(), input);
         Box::pin(async move {
-            let result = fut.await;
-            if ctx.is_completing_async() && !ctx.info().is_local {
-                return ActivityOutcome::WillCompleteAsync;
-            }
-            match result {
-                Ok(v) => match to_payload(&v) {
-                    Ok(p) => ActivityOutcome::Completed(p),
-                    Err(e) => ActivityOutcome::Failed(Failure::application(
-                        e.to_string(),
-                        "PayloadEncodeError",
-                        true,
-                    )),
-                },
-                Err(e) if ctx.is_cancelled() => ActivityOutcome::Cancelled(Failure::cancelled(e.to_string())),
-                Err(e) => ActivityOutcome::Failed(failure_from_error(&e, "ApplicationError")),
-            }
+            let result = match fut.await {
+                Ok(v) => {
+                    to_payload(&v).map_err(|e| e.to_failure(&format!("the result of activity `{name}`")))
+                }
+                Err(e) => Err(failure_from_error(&e, "ApplicationError")),
+            };
+            finish_attempt(&ctx, &name, result, |f| Failure::cancelled(f.message))
         })
     }
 }
 
-/// Runs the closures of [`crate::WorkflowContext::side_effect`] (scheduled as local activities).
+/// Runs the closures of `WorkflowContext::side_effect` (scheduled as local activities).
 struct SideEffectActivity;
 
 impl ErasedActivity for SideEffectActivity {
-    fn name(&self) -> &str {
-        crate::workflow::SIDE_EFFECT_ACTIVITY
-    }
-
     fn start(
         self: Arc<Self>,
         _ctx: ActivityContext,
@@ -185,7 +166,7 @@ impl ErasedActivity for SideEffectActivity {
         Box::pin(async move {
             let outcome = from_payloads::<u64>(&input)
                 .map_err(|e| e.to_string())
-                .and_then(crate::workflow::run_side_effect);
+                .and_then(side_effect::run);
             match outcome {
                 Ok(p) => ActivityOutcome::Completed(p),
                 Err(message) => {
@@ -215,10 +196,14 @@ impl Default for ActivityRegistry {
 }
 
 impl ActivityRegistry {
-    /// Registers an activity; a second one with the same name replaces the first.
-    pub(crate) fn register<A: Activity>(&mut self, activity: A) {
-        let erased: Arc<dyn ErasedActivity> = Arc::new(Adapter(activity));
-        self.by_name.insert(erased.name().to_string(), erased);
+    /// Registers an implementation of definition `D`; a second one for the same name replaces
+    /// the first.
+    pub(crate) fn register<D: ActivityDefinition, A: Activity<D>>(&mut self, implementation: A) {
+        let erased: Arc<dyn ErasedActivity> = Arc::new(Adapter::<D, A> {
+            implementation,
+            _definition: PhantomData,
+        });
+        self.by_name.insert(D::NAME.to_string(), erased);
     }
 
     /// Registers the catch-all for unregistered activity types.
@@ -235,7 +220,7 @@ impl ActivityRegistry {
         if let Some(a) = self.by_name.get(name) {
             return Some(a.clone());
         }
-        if name == crate::workflow::SIDE_EFFECT_ACTIVITY {
+        if name == SIDE_EFFECT_ACTIVITY {
             return Some(self.side_effects.clone());
         }
         self.dynamic.clone()
@@ -266,6 +251,7 @@ impl ActivityRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::definition::{Activity, ActivityDefinition};
     use crate::activity::{ActivityInfo, RetryPolicy};
     use crate::{ApplicationError, converter::from_payload};
 
@@ -274,36 +260,34 @@ mod tests {
     #[error("{0}")]
     struct FlakyError(String);
 
-    #[async_trait::async_trait]
-    impl Activity for Flaky {
+    impl ActivityDefinition for Flaky {
+        const NAME: &'static str = "flaky";
         type Input = String;
         type Output = u32;
-        type Error = FlakyError;
-        fn name(&self) -> &str {
-            "flaky"
-        }
-        async fn execute(&self, _ctx: ActivityContext, input: String) -> Result<u32, FlakyError> {
-            input
-                .parse()
-                .map_err(|_| FlakyError(format!("Transient: cannot parse {input}")))
-        }
-        fn retry_policy(&self) -> Option<RetryPolicy> {
+        fn retry_policy() -> Option<RetryPolicy> {
             Some(RetryPolicy {
                 retryable_errors: vec!["Transient".into()],
                 ..Default::default()
             })
         }
     }
+    impl Activity for Flaky {
+        type Error = FlakyError;
+        async fn execute(&self, _ctx: ActivityContext, input: String) -> Result<u32, FlakyError> {
+            input
+                .parse()
+                .map_err(|_| FlakyError(format!("Transient: cannot parse {input}")))
+        }
+    }
 
     struct Strict;
-    #[async_trait::async_trait]
-    impl Activity for Strict {
+    impl ActivityDefinition for Strict {
+        const NAME: &'static str = "strict";
         type Input = ();
         type Output = ();
+    }
+    impl Activity for Strict {
         type Error = ApplicationError;
-        fn name(&self) -> &str {
-            "strict"
-        }
         async fn execute(&self, _ctx: ActivityContext, _: ()) -> Result<(), ApplicationError> {
             Err(ApplicationError::non_retryable("never").with_type("Fatal"))
         }
@@ -322,8 +306,8 @@ mod tests {
     #[tokio::test]
     async fn typed_round_trip_and_error_mapping() {
         let mut reg = ActivityRegistry::default();
-        reg.register(Flaky);
-        reg.register(Strict);
+        reg.register::<Flaky, _>(Flaky);
+        reg.register::<Strict, _>(Strict);
 
         let ActivityOutcome::Completed(p) = run(&reg, "flaky", vec![to_payload("42").unwrap()], None).await
         else {
@@ -362,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn malformed_input_is_a_non_retryable_named_failure() {
         let mut reg = ActivityRegistry::default();
-        reg.register(Flaky);
+        reg.register::<Flaky, _>(Flaky);
         let ActivityOutcome::Failed(f) = run(&reg, "flaky", vec![to_payload(&[1, 2]).unwrap()], None).await
         else {
             panic!("expected failure")

@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as ProtoRetryPolicy;
 
+/// Header through which a caller's `retryable_errors` allow-list reaches the activity worker.
+pub(crate) const RETRYABLE_ERRORS_HEADER: &str = "ironflow-retryable-errors";
+
 /// How a failed activity is retried.
 ///
 /// The seed's engine retried in-process; on Temporal the **server** retries, durably, across
@@ -13,7 +16,7 @@ use temporalio_common::protos::temporal::api::common::v1::RetryPolicy as ProtoRe
 /// |-----------------------|------------------------------------------------------------------|
 /// | `max_attempts`        | `maximum_attempts` (0 = unlimited, 1 = no retries)              |
 /// | `initial_interval`    | `initial_interval`                                               |
-/// | `max_interval`        | `maximum_interval`                                               |
+/// | `max_interval`        | `maximum_interval` (`None`: the server's default, 100 × `initial_interval`) |
 /// | `backoff_coefficient` | `backoff_coefficient` (must be ≥ 1)                              |
 /// | `retryable_errors`    | allow-list enforced by the worker: a failure matching none of the patterns is reported as non-retryable, so the server stops |
 /// | `non_retryable_errors`| `non_retryable_error_types` (deny-list enforced by the server)  |
@@ -38,8 +41,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Delay before the first retry.
     pub initial_interval: Duration,
-    /// Upper bound of the delay between retries.
-    pub max_interval: Duration,
+    /// Upper bound of the delay between retries; `None` leaves it to the server (100 ×
+    /// `initial_interval`).
+    pub max_interval: Option<Duration>,
     /// Multiplier applied to the delay after each retry (≥ 1.0).
     pub backoff_coefficient: f64,
     /// Allow-list of error patterns that may be retried; empty means every error may be.
@@ -55,7 +59,7 @@ impl Default for RetryPolicy {
         Self {
             max_attempts: 3,
             initial_interval: Duration::from_secs(1),
-            max_interval: Duration::from_secs(60),
+            max_interval: Some(Duration::from_secs(60)),
             backoff_coefficient: 2.0,
             retryable_errors: Vec::new(),
             non_retryable_errors: Vec::new(),
@@ -77,11 +81,12 @@ impl RetryPolicy {
         }
     }
 
-    /// A policy that retries until the activity's timeouts end it (Temporal's default).
+    /// Temporal's default policy: retries until the activity's timeouts end it, backing off
+    /// from 1 s by 2× up to the server's cap (100 × the initial interval).
     pub fn unlimited() -> Self {
         Self {
             max_attempts: 0,
-            max_interval: Duration::from_secs(100),
+            max_interval: None,
             ..Self::default()
         }
     }
@@ -109,10 +114,12 @@ impl RetryPolicy {
                 "initial_interval must be greater than zero".into(),
             ));
         }
-        if !self.max_interval.is_zero() && self.max_interval < self.initial_interval {
+        if let Some(max) = self.max_interval
+            && max < self.initial_interval
+        {
             return Err(InvalidRetryPolicy(format!(
-                "max_interval ({:?}) is shorter than initial_interval ({:?})",
-                self.max_interval, self.initial_interval
+                "max_interval ({max:?}) is shorter than initial_interval ({:?})",
+                self.initial_interval
             )));
         }
         if self.max_attempts > i32::MAX as u32 {
@@ -129,9 +136,7 @@ impl RetryPolicy {
         ProtoRetryPolicy {
             initial_interval: self.initial_interval.try_into().ok(),
             backoff_coefficient: self.backoff_coefficient,
-            maximum_interval: (!self.max_interval.is_zero())
-                .then(|| self.max_interval.try_into().ok())
-                .flatten(),
+            maximum_interval: self.max_interval.and_then(|d| d.try_into().ok()),
             maximum_attempts: self.max_attempts.min(i32::MAX as u32) as i32,
             non_retryable_error_types: self.non_retryable_errors.clone(),
         }
@@ -139,13 +144,11 @@ impl RetryPolicy {
 
     /// From Temporal's proto (the allow-list is not part of it and comes back empty).
     pub fn from_proto(p: &ProtoRetryPolicy) -> Self {
-        let dur = |d: &Option<prost_wkt_types::Duration>| {
-            d.and_then(|d| Duration::try_from(d).ok()).unwrap_or_default()
-        };
+        let dur = |d: &Option<prost_wkt_types::Duration>| d.and_then(|d| Duration::try_from(d).ok());
         Self {
             max_attempts: p.maximum_attempts.max(0) as u32,
-            initial_interval: dur(&p.initial_interval),
-            max_interval: dur(&p.maximum_interval),
+            initial_interval: dur(&p.initial_interval).unwrap_or_default(),
+            max_interval: dur(&p.maximum_interval).filter(|d| !d.is_zero()),
             backoff_coefficient: p.backoff_coefficient,
             retryable_errors: Vec::new(),
             non_retryable_errors: p.non_retryable_error_types.clone(),
@@ -171,6 +174,7 @@ mod tests {
         assert_eq!(proto.maximum_interval.unwrap().seconds, 60);
         assert_eq!(proto.non_retryable_error_types, vec!["Fatal".to_string()]);
         assert_eq!(RetryPolicy::from_proto(&proto), p);
+        assert!(RetryPolicy::unlimited().to_proto().maximum_interval.is_none());
     }
 
     #[test]
@@ -200,7 +204,7 @@ mod tests {
                 .contains("backoff_coefficient")
         );
         let bad = RetryPolicy {
-            max_interval: Duration::from_millis(10),
+            max_interval: Some(Duration::from_millis(10)),
             ..Default::default()
         };
         assert!(bad.validate().unwrap_err().to_string().contains("max_interval"));

@@ -1,7 +1,7 @@
 //! Completing an activity from outside the worker, by its task token (asynchronous completion).
 
 use super::{Client, ClientError};
-use crate::converter::{Failure, to_payload};
+use crate::converter::{Failure, to_payloads};
 use serde::Serialize;
 use temporalio_common::protos::temporal::api::{
     common::v1::Payloads,
@@ -33,14 +33,14 @@ impl Client {
 
 impl AsyncActivityHandle {
     /// Completes the activity with a result.
-    pub async fn complete<T: Serialize + ?Sized>(&self, result: &T) -> Result<(), ClientError> {
+    pub async fn complete<T: Serialize>(&self, result: T) -> Result<(), ClientError> {
         self.client
             .connection()
             .workflow_service()
             .respond_activity_task_completed(tonic::Request::new(RespondActivityTaskCompletedRequest {
                 task_token: self.task_token.clone(),
                 result: Some(Payloads {
-                    payloads: vec![to_payload(result)?],
+                    payloads: to_payloads(&result)?,
                 }),
                 identity: self.client.identity().to_string(),
                 namespace: self.client.namespace().to_string(),
@@ -68,8 +68,9 @@ impl AsyncActivityHandle {
         Ok(())
     }
 
-    /// Records a heartbeat; returns true when cancellation of the activity was requested.
-    pub async fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) -> Result<bool, ClientError> {
+    /// Records a heartbeat with details (`()` for none); returns true when cancellation of the
+    /// activity was requested.
+    pub async fn heartbeat<T: Serialize>(&self, details: T) -> Result<bool, ClientError> {
         let response = self
             .client
             .connection()
@@ -77,7 +78,7 @@ impl AsyncActivityHandle {
             .record_activity_task_heartbeat(tonic::Request::new(RecordActivityTaskHeartbeatRequest {
                 task_token: self.task_token.clone(),
                 details: Some(Payloads {
-                    payloads: vec![to_payload(details)?],
+                    payloads: to_payloads(&details)?,
                 }),
                 identity: self.client.identity().to_string(),
                 namespace: self.client.namespace().to_string(),

@@ -23,10 +23,13 @@ use tonic::Code;
 pub enum WorkflowExecutionError {
     /// The workflow failed; the failure chain says why (an activity failure, an application
     /// error raised by workflow code, ...).
-    #[error("workflow `{workflow_id}` failed: {failure}")]
+    #[error("workflow {} failed: {failure}", named(workflow_type.as_deref(), workflow_id))]
     Failed {
         /// The workflow id.
         workflow_id: String,
+        /// The workflow type, when the handle knows it (it started the workflow, or was made for
+        /// a type).
+        workflow_type: Option<String>,
         /// The failure chain.
         failure: Box<Failure>,
     },
@@ -63,6 +66,13 @@ pub enum WorkflowExecutionError {
     /// Talking to the server failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+}
+
+fn named(workflow_type: Option<&str>, workflow_id: &str) -> String {
+    match workflow_type {
+        Some(t) => format!("`{t}` (id `{workflow_id}`)"),
+        None => format!("`{workflow_id}`"),
+    }
 }
 
 impl WorkflowExecutionError {
@@ -142,7 +152,7 @@ pub struct WorkflowDescription {
     /// The Worker Deployment build id the execution is on, with Worker Deployment versioning.
     pub deployment_build_id: Option<String>,
     /// The execution's versioning behaviour, with Worker Deployment versioning.
-    pub versioning_behavior: Option<crate::versioning::VersioningBehavior>,
+    pub versioning_behavior: Option<crate::workflow::VersioningBehavior>,
     /// The full server response.
     pub raw: DescribeWorkflowExecutionResponse,
 }
@@ -152,6 +162,7 @@ pub struct WorkflowHandle<O> {
     client: Client,
     workflow_id: String,
     run_id: Option<String>,
+    workflow_type: Option<String>,
     _out: PhantomData<fn() -> O>,
 }
 
@@ -161,6 +172,7 @@ impl<O> Clone for WorkflowHandle<O> {
             client: self.client.clone(),
             workflow_id: self.workflow_id.clone(),
             run_id: self.run_id.clone(),
+            workflow_type: self.workflow_type.clone(),
             _out: PhantomData,
         }
     }
@@ -181,8 +193,20 @@ impl<O> WorkflowHandle<O> {
             client,
             workflow_id,
             run_id,
+            workflow_type: None,
             _out: PhantomData,
         }
+    }
+
+    /// Records the workflow type, for error messages.
+    pub fn with_type(mut self, workflow_type: impl Into<String>) -> Self {
+        self.workflow_type = Some(workflow_type.into());
+        self
+    }
+
+    /// The workflow type, when known.
+    pub fn workflow_type(&self) -> Option<&str> {
+        self.workflow_type.as_deref()
     }
 
     pub(crate) fn client(&self) -> &Client {
@@ -272,6 +296,7 @@ impl<O> WorkflowHandle<O> {
                         .unwrap_or_else(|| Failure::application("", "", false));
                     return Err(WorkflowExecutionError::Failed {
                         workflow_id,
+                        workflow_type: self.workflow_type.clone(),
                         failure: Box::new(failure),
                     });
                 }
@@ -298,9 +323,10 @@ impl<O> WorkflowHandle<O> {
                     });
                 }
                 other => {
-                    return Err(ClientError::InvalidOptions(format!(
-                        "unexpected close event for workflow `{workflow_id}`: {other:?}"
-                    ))
+                    return Err(ClientError::UnexpectedResponse {
+                        operation: "GetWorkflowExecutionHistory",
+                        message: format!("the close event of workflow `{workflow_id}` is {other:?}"),
+                    }
                     .into());
                 }
             }
@@ -350,14 +376,10 @@ impl<O> WorkflowHandle<O> {
                 .as_ref()
                 .and_then(|v| v.deployment_version.as_ref())
                 .map(|d| d.build_id.clone()),
-            versioning_behavior: info.versioning_info.as_ref().and_then(|v| {
-                use temporalio_common::protos::temporal::api::enums::v1::VersioningBehavior as B;
-                match B::try_from(v.behavior) {
-                    Ok(B::Pinned) => Some(crate::versioning::VersioningBehavior::Pinned),
-                    Ok(B::AutoUpgrade) => Some(crate::versioning::VersioningBehavior::AutoUpgrade),
-                    _ => None,
-                }
-            }),
+            versioning_behavior: info
+                .versioning_info
+                .as_ref()
+                .and_then(|v| crate::workflow::VersioningBehavior::from_proto(v.behavior)),
             raw,
         })
     }

@@ -4,7 +4,7 @@
 use super::handle::WorkflowHandle;
 use super::{Client, ClientError, StartWorkflowOptions};
 use crate::Workflow;
-use crate::converter::{Failure, PayloadError, from_payloads, to_payload};
+use crate::converter::{Failure, PayloadError, from_payloads, to_payloads};
 use crate::workflow::{QueryDefinition, SignalDefinition, UpdateDefinition};
 use serde::{Serialize, de::DeserializeOwned};
 use temporalio_common::protos::temporal::api::{
@@ -83,24 +83,20 @@ impl UpdateError {
     }
 }
 
-fn payloads<T: Serialize + ?Sized>(value: &T) -> Result<Option<Payloads>, ClientError> {
-    Ok(Some(Payloads {
-        payloads: vec![to_payload(value)?],
-    }))
+/// The arguments of a call: none for `()`, several for [`crate::converter::Args`].
+fn payloads<T: Serialize>(value: &T) -> Result<Option<Payloads>, ClientError> {
+    let payloads = to_payloads(value)?;
+    Ok((!payloads.is_empty()).then_some(Payloads { payloads }))
 }
 
 impl<O> WorkflowHandle<O> {
     /// Sends signal `S`.
-    pub async fn signal<S: SignalDefinition>(&self, data: &S::Data) -> Result<(), ClientError> {
+    pub async fn signal<S: SignalDefinition>(&self, data: S::Data) -> Result<(), ClientError> {
         self.signal_by_name(S::NAME, data).await
     }
 
     /// Sends a signal by name.
-    pub async fn signal_by_name<T: Serialize + ?Sized>(
-        &self,
-        name: &str,
-        data: &T,
-    ) -> Result<(), ClientError> {
+    pub async fn signal_by_name<T: Serialize>(&self, name: &str, data: T) -> Result<(), ClientError> {
         let client = self.client();
         client
             .connection()
@@ -109,7 +105,7 @@ impl<O> WorkflowHandle<O> {
                 namespace: client.namespace().to_string(),
                 workflow_execution: self.execution_ref(),
                 signal_name: name.to_string(),
-                input: payloads(data)?,
+                input: payloads(&data)?,
                 identity: client.identity().to_string(),
                 request_id: uuid::Uuid::new_v4().to_string(),
                 ..Default::default()
@@ -120,15 +116,15 @@ impl<O> WorkflowHandle<O> {
     }
 
     /// Runs query `Q`; works on running and closed workflows.
-    pub async fn query<Q: QueryDefinition>(&self, args: &Q::Args) -> Result<Q::Result, QueryError> {
+    pub async fn query<Q: QueryDefinition>(&self, args: Q::Args) -> Result<Q::Result, QueryError> {
         self.query_by_name(Q::NAME, args).await
     }
 
     /// Runs a query by name.
-    pub async fn query_by_name<A: Serialize + ?Sized, R: DeserializeOwned>(
+    pub async fn query_by_name<A: Serialize, R: DeserializeOwned>(
         &self,
         name: &str,
-        args: &A,
+        args: A,
     ) -> Result<R, QueryError> {
         let client = self.client();
         let response = client
@@ -139,7 +135,7 @@ impl<O> WorkflowHandle<O> {
                 execution: self.execution_ref(),
                 query: Some(WorkflowQuery {
                     query_type: name.to_string(),
-                    query_args: payloads(args)?,
+                    query_args: payloads(&args)?,
                     header: None,
                 }),
                 query_reject_condition: 0,
@@ -167,10 +163,7 @@ impl<O> WorkflowHandle<O> {
     }
 
     /// Runs update `U` and waits for its result (a fresh update id).
-    pub async fn execute_update<U: UpdateDefinition>(
-        &self,
-        args: &U::Args,
-    ) -> Result<U::Result, UpdateError> {
+    pub async fn execute_update<U: UpdateDefinition>(&self, args: U::Args) -> Result<U::Result, UpdateError> {
         self.update_by_name(U::NAME, args, None).await
     }
 
@@ -179,21 +172,21 @@ impl<O> WorkflowHandle<O> {
     pub async fn execute_update_with_id<U: UpdateDefinition>(
         &self,
         update_id: &str,
-        args: &U::Args,
+        args: U::Args,
     ) -> Result<U::Result, UpdateError> {
         self.update_by_name(U::NAME, args, Some(update_id.to_string()))
             .await
     }
 
     /// Runs an update by name and waits for its result.
-    pub async fn update_by_name<A: Serialize + ?Sized, R: DeserializeOwned>(
+    pub async fn update_by_name<A: Serialize, R: DeserializeOwned>(
         &self,
         name: &str,
-        args: &A,
+        args: A,
         update_id: Option<String>,
     ) -> Result<R, UpdateError> {
         let client = self.client();
-        let request = update_request(client, self.execution_ref(), name, args, update_id)?;
+        let request = update_request(client, self.execution_ref(), name, &args, update_id)?;
         let update_id = request
             .request
             .as_ref()
@@ -227,7 +220,7 @@ impl<O> WorkflowHandle<O> {
     }
 }
 
-fn update_request<A: Serialize + ?Sized>(
+fn update_request<A: Serialize>(
     client: &Client,
     execution: Option<WorkflowExecution>,
     name: &str,
@@ -308,7 +301,7 @@ impl Client {
     pub async fn signal_with_start<W: Workflow, S: SignalDefinition>(
         &self,
         input: W::Input,
-        signal_data: &S::Data,
+        signal_data: S::Data,
         options: StartWorkflowOptions,
     ) -> Result<WorkflowHandle<W::Output>, ClientError> {
         let start = self.start_request(W::NAME, &input, &options)?;
@@ -331,7 +324,7 @@ impl Client {
             workflow_id_reuse_policy: start.workflow_id_reuse_policy,
             workflow_id_conflict_policy: start.workflow_id_conflict_policy,
             signal_name: S::NAME.to_string(),
-            signal_input: payloads(signal_data)?,
+            signal_input: payloads(&signal_data)?,
             retry_policy: start.retry_policy,
             search_attributes: start.search_attributes,
             memo: start.memo,
@@ -345,11 +338,7 @@ impl Client {
             .await
             .map_err(|s| ClientError::rpc("SignalWithStartWorkflowExecution", s))?
             .into_inner();
-        Ok(WorkflowHandle::new(
-            self.clone(),
-            start.workflow_id,
-            Some(response.run_id),
-        ))
+        Ok(WorkflowHandle::new(self.clone(), start.workflow_id, Some(response.run_id)).with_type(W::NAME))
     }
 
     /// Starts workflow `W` (or, with [`super::IdConflictPolicy::UseExisting`], uses the running
@@ -358,7 +347,7 @@ impl Client {
         &self,
         input: W::Input,
         options: StartWorkflowOptions,
-        update_args: &U::Args,
+        update_args: U::Args,
         update_id: Option<String>,
     ) -> Result<(WorkflowHandle<W::Output>, U::Result), UpdateError> {
         let start = self.start_request(W::NAME, &input, &options)?;
@@ -367,7 +356,7 @@ impl Client {
             workflow_id: workflow_id.clone(),
             run_id: String::new(),
         });
-        let update = update_request(self, execution.clone(), U::NAME, update_args, update_id)?;
+        let update = update_request(self, execution.clone(), U::NAME, &update_args, update_id)?;
         let update_id = update
             .request
             .as_ref()
@@ -415,6 +404,9 @@ impl Client {
             }
         };
         let result = decode_outcome(U::NAME, outcome)?;
-        Ok((WorkflowHandle::new(self.clone(), workflow_id, run_id), result))
+        Ok((
+            WorkflowHandle::new(self.clone(), workflow_id, run_id).with_type(W::NAME),
+            result,
+        ))
     }
 }

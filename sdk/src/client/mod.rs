@@ -5,7 +5,7 @@
 //! # use ironflow::{Workflow, WorkflowContext, WorkflowResult};
 //! # struct Hello;
 //! # impl Workflow for Hello {
-//! #     type Input = String; type Output = String; const NAME: &'static str = "Hello";
+//! #     const NAME: &'static str = "Hello"; type Input = String; type Output = String;
 //! #     async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) }
 //! # }
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,7 +32,7 @@ pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
 pub use visibility::WorkflowExecutionSummary;
 
 use crate::Workflow;
-use crate::converter::{PayloadError, to_payload};
+use crate::converter::{PayloadError, to_payload, to_payloads};
 use serde::Serialize;
 use temporalio_client::{Connection, ConnectionOptions, TlsOptions};
 use temporalio_common::protos::temporal::api::{
@@ -55,12 +55,13 @@ pub enum ClientError {
         message: String,
     },
     /// The server could not be reached.
-    #[error("cannot connect to Temporal at {address}: {message}")]
+    #[error("cannot connect to Temporal at {address}: {}", error_chain(source.as_ref()))]
     Connect {
         /// The address tried.
         address: String,
-        /// The transport's message.
-        message: String,
+        /// The transport's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// A workflow with this id is already running.
     #[error(
@@ -96,6 +97,14 @@ pub enum ClientError {
     /// The options are inconsistent.
     #[error("invalid options: {0}")]
     InvalidOptions(String),
+    /// The server answered with something this SDK does not expect.
+    #[error("{operation}: unexpected response from the server: {message}")]
+    UnexpectedResponse {
+        /// The call.
+        operation: &'static str,
+        /// What was unexpected.
+        message: String,
+    },
 }
 
 impl ClientError {
@@ -177,7 +186,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::Connect {
                 address: o.address.clone(),
-                message: error_chain(&e),
+                source: Box::new(e),
             })?;
         Ok(Self {
             connection,
@@ -206,18 +215,18 @@ impl Client {
         input: W::Input,
         options: StartWorkflowOptions,
     ) -> Result<WorkflowHandle<W::Output>, ClientError> {
-        self.start_workflow_by_name(W::NAME, &input, options).await
+        self.start_workflow_by_name(W::NAME, input, options).await
     }
 
-    /// Starts a workflow by type name, for workflows written in another SDK; `O` is the result
-    /// type [`WorkflowHandle::get_result`] decodes.
-    pub async fn start_workflow_by_name<I: Serialize + ?Sized, O>(
+    /// Starts a workflow by type name, for workflows whose type is not known at compile time;
+    /// `O` is the result type [`WorkflowHandle::get_result`] decodes.
+    pub async fn start_workflow_by_name<I: Serialize, O>(
         &self,
         workflow_type: &str,
-        input: &I,
+        input: I,
         options: StartWorkflowOptions,
     ) -> Result<WorkflowHandle<O>, ClientError> {
-        let request = self.start_request(workflow_type, input, &options)?;
+        let request = self.start_request(workflow_type, &input, &options)?;
         let workflow_id = request.workflow_id.clone();
         let response = self
             .connection
@@ -232,11 +241,7 @@ impl Client {
                 _ => ClientError::rpc("StartWorkflowExecution", status),
             })?
             .into_inner();
-        Ok(WorkflowHandle::new(
-            self.clone(),
-            workflow_id,
-            Some(response.run_id),
-        ))
+        Ok(WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)).with_type(workflow_type))
     }
 
     /// Starts a workflow and waits for its result.
@@ -257,7 +262,7 @@ impl Client {
         WorkflowHandle::new(self.clone(), workflow_id.into(), run_id)
     }
 
-    pub(crate) fn start_request<I: Serialize + ?Sized>(
+    pub(crate) fn start_request<I: Serialize>(
         &self,
         workflow_type: &str,
         input: &I,
@@ -284,7 +289,7 @@ impl Client {
                 ..Default::default()
             }),
             input: Some(Payloads {
-                payloads: vec![to_payload(input)?],
+                payloads: to_payloads(input)?,
             }),
             workflow_execution_timeout: dur(o.execution_timeout),
             workflow_run_timeout: dur(o.run_timeout),

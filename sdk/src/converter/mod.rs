@@ -21,9 +21,11 @@
 //! assert_eq!(back, ("hello".to_string(), 3));
 //! ```
 
+mod args;
 mod failure;
 mod search_attributes;
 
+pub use args::{Args, to_payloads};
 pub use failure::{Failure, FailureKind, RetryState, TimeoutType};
 pub use search_attributes::{
     Memo, SearchAttributeType, SearchAttributeValue, SearchAttributes, memo_from_proto, memo_to_proto,
@@ -73,6 +75,19 @@ pub enum PayloadError {
     },
 }
 
+impl PayloadError {
+    /// The failure recorded when `what` (for example "the input of activity `charge`") cannot be
+    /// converted: a non-retryable application failure of type `PayloadDecodeError` or
+    /// `PayloadEncodeError` whose message names `what` and the cause.
+    pub fn to_failure(&self, what: &str) -> Failure {
+        let (verb, error_type) = match self {
+            PayloadError::Encode { .. } => ("encoded", "PayloadEncodeError"),
+            _ => ("decoded", "PayloadDecodeError"),
+        };
+        Failure::application(format!("{what} cannot be {verb}: {self}"), error_type, true)
+    }
+}
+
 /// Serializes a value as one `json/plain` payload.
 pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, PayloadError> {
     let data = serde_json::to_vec(value).map_err(|e| PayloadError::Encode {
@@ -89,11 +104,6 @@ pub fn json_payload(data: Vec<u8>) -> Payload {
         data,
         ..Default::default()
     }
-}
-
-/// Serializes a value as a list holding one payload (the shape of workflow and activity inputs).
-pub fn to_payloads<T: Serialize + ?Sized>(value: &T) -> Result<Vec<Payload>, PayloadError> {
-    Ok(vec![to_payload(value)?])
 }
 
 /// The `encoding` metadata of a payload, as text (`"<none>"` when absent).

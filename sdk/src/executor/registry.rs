@@ -1,99 +1,64 @@
-//! Type erasure for workflows: type name → factory of the run's main future.
+//! Workflows by type name, with their types erased: each is a factory of the run's main future,
+//! which ends with a [`RunCompletion`]. The typed side lives in `crate::workflow`.
 
-use crate::converter::{Failure, Payload, from_payloads, to_payload};
-use crate::dynamic::DynamicInput;
-use crate::workflow::{Workflow, WorkflowContext, WorkflowError, WorkflowResult};
+use super::state::SharedState;
+use crate::converter::{Failure, Payload};
 use futures::future::LocalBoxFuture;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
+use temporalio_common::protos::coresdk::workflow_commands::ContinueAsNewWorkflowExecution;
+use temporalio_common::protos::temporal::api::enums::v1::VersioningBehavior;
 
-/// A run's main routine, with its output already encoded.
-pub(crate) type MainFuture = LocalBoxFuture<'static, Result<Payload, WorkflowError>>;
+/// How a run's main routine ended.
+pub(crate) enum RunCompletion {
+    /// Completed with a result.
+    Completed(Payload),
+    /// Failed with a failure.
+    Failed(Failure),
+    /// Reports itself cancelled.
+    Cancelled,
+    /// Continues as a new run.
+    ContinueAsNew(Box<ContinueAsNewWorkflowExecution>),
+    /// Fails the workflow task (not the workflow): the server retries the task.
+    FailTask(String),
+}
 
-/// Creates the main routine from the context and the raw input (called on the workflow thread).
-pub(crate) type WorkflowFactory = Arc<dyn Fn(WorkflowContext, &[Payload]) -> MainFuture + Send + Sync>;
+/// A run's main routine.
+pub(crate) type MainFuture = LocalBoxFuture<'static, RunCompletion>;
 
-/// The catch-all: creates the main routine for any unregistered type name.
-pub(crate) type DynamicWorkflowFactory =
-    Arc<dyn Fn(WorkflowContext, DynamicInput) -> MainFuture + Send + Sync>;
+/// Creates the main routine from the run's state and the raw input (called on the workflow
+/// thread). The type name is the one the run was started with.
+pub(crate) type WorkflowFactory = Arc<dyn Fn(SharedState, &str, &[Payload]) -> MainFuture + Send + Sync>;
+
+/// A registered workflow type.
+#[derive(Clone)]
+pub(crate) struct RegisteredWorkflow {
+    pub(crate) factory: WorkflowFactory,
+    /// The versioning behaviour this type declares (Worker Deployment versioning), if any.
+    pub(crate) versioning_behavior: Option<VersioningBehavior>,
+}
 
 /// Workflows by type name, and an optional catch-all.
 #[derive(Clone, Default)]
 pub(crate) struct WorkflowRegistry {
-    by_name: BTreeMap<String, WorkflowFactory>,
-    dynamic: Option<DynamicWorkflowFactory>,
+    by_name: BTreeMap<String, RegisteredWorkflow>,
+    dynamic: Option<RegisteredWorkflow>,
 }
 
 impl WorkflowRegistry {
-    pub(crate) fn register<W: Workflow>(&mut self) {
-        let factory: WorkflowFactory = Arc::new(|ctx: WorkflowContext, args: &[Payload]| -> MainFuture {
-            match from_payloads::<W::Input>(args) {
-                Ok(input) => Box::pin(async move {
-                    let out = W::run(ctx, input).await?;
-                    to_payload(&out).map_err(|e| {
-                        WorkflowError::Failed(Box::new(Failure::application(
-                            format!(
-                                "workflow `{}` returned a result that cannot be encoded: {e}",
-                                W::NAME
-                            ),
-                            "PayloadEncodeError",
-                            true,
-                        )))
-                    })
-                }),
-                Err(e) => {
-                    let failure = Failure::application(
-                        format!("workflow `{}` received an input it cannot decode: {e}", W::NAME),
-                        "PayloadDecodeError",
-                        true,
-                    );
-                    Box::pin(async move { Err(WorkflowError::Failed(Box::new(failure))) })
-                }
-            }
-        });
-        self.by_name.insert(W::NAME.to_string(), factory);
+    /// Registers a workflow type; a second one with the same name replaces the first.
+    pub(crate) fn insert(&mut self, name: &str, workflow: RegisteredWorkflow) {
+        self.by_name.insert(name.to_string(), workflow);
     }
 
     /// Registers the catch-all for unregistered type names.
-    pub(crate) fn register_dynamic<F, Fut>(&mut self, f: F)
-    where
-        F: Fn(WorkflowContext, DynamicInput) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = WorkflowResult<serde_json::Value>> + 'static,
-    {
-        let f = Arc::new(f);
-        self.dynamic = Some(Arc::new(move |ctx, input| -> MainFuture {
-            let name = input.type_name.clone();
-            let fut = f(ctx, input);
-            Box::pin(async move {
-                let out = fut.await?;
-                to_payload(&out).map_err(|e| {
-                    WorkflowError::Failed(Box::new(Failure::application(
-                        format!("dynamic workflow `{name}` returned a result that cannot be encoded: {e}"),
-                        "PayloadEncodeError",
-                        true,
-                    )))
-                })
-            })
-        }));
+    pub(crate) fn set_dynamic(&mut self, workflow: RegisteredWorkflow) {
+        self.dynamic = Some(workflow);
     }
 
-    /// The factory for a type name: its registered workflow, else the catch-all.
-    pub(crate) fn get(&self, name: &str) -> Option<WorkflowFactory> {
-        if let Some(f) = self.by_name.get(name) {
-            return Some(f.clone());
-        }
-        let dynamic = self.dynamic.clone()?;
-        let name = name.to_string();
-        Some(Arc::new(move |ctx: WorkflowContext, args: &[Payload]| {
-            dynamic(
-                ctx,
-                DynamicInput {
-                    type_name: name.clone(),
-                    payloads: args.to_vec(),
-                },
-            )
-        }))
+    /// The workflow for a type name: its registered one, else the catch-all.
+    pub(crate) fn get(&self, name: &str) -> Option<&RegisteredWorkflow> {
+        self.by_name.get(name).or(self.dynamic.as_ref())
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -9,11 +9,11 @@
 // Query handlers and validators return `Result<_, Failure>`; failures are the cold path.
 #![allow(clippy::result_large_err)]
 
-use super::registry::{MainFuture, WorkflowRegistry};
+use super::info::WorkflowInfo;
+use super::registry::{MainFuture, RunCompletion, WorkflowRegistry};
 use super::state::{CommandKey, NewRoutine, Resolution, RunState, SharedState};
 use super::waker::RunWaker;
-use crate::converter::{Failure, Payload};
-use crate::workflow::{WorkflowContext, WorkflowError, WorkflowInfo};
+use crate::converter::Failure;
 use futures::future::LocalBoxFuture;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -32,7 +32,7 @@ use temporalio_common::protos::{
         },
         workflow_completion::{self, WorkflowActivationCompletion, workflow_activation_completion},
     },
-    temporal::api::enums::v1::WorkflowTaskFailedCause,
+    temporal::api::enums::v1::{VersioningBehavior, WorkflowTaskFailedCause},
 };
 
 /// How many times one activation may re-poll workflow code that keeps waking itself.
@@ -61,6 +61,8 @@ pub(crate) struct Run {
     main: Option<MainFuture>,
     routines: Vec<Routine>,
     waker: Arc<RunWaker>,
+    /// The versioning behaviour the workflow type declares, reported with every completion.
+    versioning_behavior: Option<VersioningBehavior>,
     /// Set after a panic or a non-deterministic wake: every later activation fails until Core
     /// evicts the run.
     poisoned: Option<(String, WorkflowTaskFailedCause)>,
@@ -78,7 +80,7 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -105,7 +107,7 @@ impl Run {
         registry: &WorkflowRegistry,
         env: &RunEnvironment,
     ) -> Result<Self, String> {
-        let factory = registry.get(&init.workflow_type).ok_or_else(|| {
+        let registered = registry.get(&init.workflow_type).ok_or_else(|| {
             format!(
                 "workflow type `{}` is not registered on this worker (task queue `{}`); registered workflow types: [{}]",
                 init.workflow_type,
@@ -132,19 +134,24 @@ impl Run {
             run_timeout: duration(init.workflow_run_timeout),
             task_timeout: duration(init.workflow_task_timeout),
             cron_schedule: non_empty(&init.cron_schedule),
+            headers: init.headers.clone(),
         };
         let mut run_state = RunState::new(info, init.randomness_seed, activation_time);
-        if let Some(sa) = &init.search_attributes {
-            run_state.search_attributes = crate::converter::search_attributes_from_proto(sa);
-        }
-        if let Some(memo) = &init.memo {
-            run_state.memo = crate::converter::memo_from_proto(memo);
-        }
+        run_state.set_initial_properties(
+            init.search_attributes
+                .as_ref()
+                .map(crate::converter::search_attributes_from_proto)
+                .unwrap_or_default(),
+            init.memo
+                .as_ref()
+                .map(crate::converter::memo_from_proto)
+                .unwrap_or_default(),
+        );
         let state: SharedState = Rc::new(RefCell::new(run_state));
         let waker = RunWaker::new();
         let main = {
             let _active = waker.enter();
-            factory(WorkflowContext::new(state.clone()), &init.arguments)
+            (registered.factory)(state.clone(), &init.workflow_type, &init.arguments)
         };
         Ok(Self {
             run_id: run_id.to_string(),
@@ -153,6 +160,7 @@ impl Run {
             main: Some(main),
             routines: Vec::new(),
             waker,
+            versioning_behavior: registered.versioning_behavior,
             poisoned: None,
         })
     }
@@ -168,15 +176,12 @@ impl Run {
         if let Some((msg, cause)) = &self.poisoned {
             return fail(&self.run_id, msg.clone(), *cause);
         }
-        {
-            let mut st = self.state.borrow_mut();
-            if let Some(t) = time(activation.timestamp) {
-                st.now = t;
-            }
-            st.replaying = activation.is_replaying;
-            st.history_length = activation.history_length;
-            st.continue_as_new_suggested = activation.continue_as_new_suggested;
-        }
+        self.state.borrow_mut().begin_activation(
+            time(activation.timestamp),
+            activation.is_replaying,
+            activation.history_length,
+            activation.continue_as_new_suggested,
+        );
         let mut queries = Vec::new();
         let mut has_non_query = false;
         for job in activation.jobs {
@@ -210,6 +215,7 @@ impl Run {
             status: Some(workflow_activation_completion::Status::Successful(
                 workflow_completion::Success {
                     commands,
+                    versioning_behavior: self.versioning_behavior.map_or(0, |b| b as i32),
                     ..Default::default()
                 },
             )),
@@ -254,13 +260,11 @@ impl Run {
                     Resolution::ChildResult(Box::new(r.result.unwrap_or_default())),
                 );
             }
-            Job::UpdateRandomSeed(s) => st.rng = super::state::DeterministicRng::new(s.randomness_seed),
-            Job::CancelWorkflow(c) => st.request_cancel(c.reason),
+            Job::UpdateRandomSeed(s) => st.reseed(s.randomness_seed),
+            Job::CancelWorkflow(c) => st.request_workflow_cancel(c.reason),
             Job::SignalWorkflow(s) => st.push_signal(s.signal_name, s.input),
-            Job::DoUpdate(u) => st.pending_updates.push_back(u),
-            Job::NotifyHasPatch(p) => {
-                st.patches.insert(p.patch_id, true);
-            }
+            Job::DoUpdate(u) => st.push_update(u),
+            Job::NotifyHasPatch(p) => st.notify_patch(p.patch_id),
             Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
             other => {
                 tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, job = ?other,
@@ -279,7 +283,7 @@ impl Run {
         while self.main.is_some() {
             self.dispatch_updates();
             self.adopt_routines();
-            let epoch = self.state.borrow().epoch;
+            let epoch = self.state.borrow().epoch();
             let woken = self.waker.take_woken();
             if !woken && epoch == seen_epoch {
                 break;
@@ -297,10 +301,10 @@ impl Run {
                 ));
             }
             self.poll_routines(&mut cx)?;
-            let handler_failure = self.state.borrow_mut().handler_failure.take();
+            let handler_failure = self.state.borrow_mut().take_handler_failure();
             if let Some(failure) = handler_failure {
                 self.main = None;
-                self.finish(Err(WorkflowError::Failed(Box::new(failure))));
+                self.finish(RunCompletion::Failed(failure))?;
                 break;
             }
             let Some(main) = self.main.as_mut() else { break };
@@ -308,7 +312,7 @@ impl Run {
                 Ok(Poll::Pending) => {}
                 Ok(Poll::Ready(result)) => {
                     self.main = None;
-                    self.finish(result);
+                    self.finish(result)?;
                 }
                 Err(panic) => {
                     return Err((
@@ -323,7 +327,7 @@ impl Run {
     }
 
     fn adopt_routines(&mut self) {
-        let new = std::mem::take(&mut self.state.borrow_mut().new_routines);
+        let new = self.state.borrow_mut().take_new_routines();
         self.routines.extend(new.into_iter().map(|r| Routine {
             name: r.name,
             future: r.future,
@@ -339,7 +343,7 @@ impl Run {
                 Ok(Poll::Pending) => i += 1,
                 Ok(Poll::Ready(())) => {
                     self.routines.remove(i);
-                    self.state.borrow_mut().epoch += 1;
+                    self.state.borrow_mut().bump_epoch();
                 }
                 Err(panic) => {
                     let name = routine.name.clone();
@@ -354,11 +358,11 @@ impl Run {
     /// Validates each pending update that has a handler, answers Accepted or Rejected, and
     /// starts the handler routine of accepted ones. Updates without a handler stay pending.
     fn dispatch_updates(&mut self) {
-        let pending = std::mem::take(&mut self.state.borrow_mut().pending_updates);
+        let pending = self.state.borrow_mut().take_pending_updates();
         for update in pending {
-            let entry = self.state.borrow().update_handlers.get(&update.name).cloned();
+            let entry = self.state.borrow().update_handler(&update.name);
             let Some(entry) = entry else {
-                self.state.borrow_mut().pending_updates.push_back(update);
+                self.state.borrow_mut().defer_update(update);
                 continue;
             };
             if update.run_validator
@@ -378,26 +382,23 @@ impl Run {
             let id = update.protocol_instance_id.clone();
             let handler = entry.handler.clone();
             let input = update.input;
-            {
-                let mut st = self.state.borrow_mut();
-                st.push_command(update_cmd(id.clone(), update_response::Response::Accepted(())));
-                st.running_handlers += 1;
-                st.epoch += 1;
-                st.new_routines.push(NewRoutine {
-                    name: format!("update handler `{}` (update id {})", update.name, update.id),
-                    is_handler: true,
-                    future: Box::pin(async move {
-                        let result = handler(input).await;
-                        let mut st = state.borrow_mut();
-                        st.running_handlers -= 1;
-                        let response = match result {
-                            Ok(payload) => update_response::Response::Completed(payload),
-                            Err(failure) => update_response::Response::Rejected(failure.to_proto()),
-                        };
-                        st.push_command(update_cmd(id, response));
-                    }),
-                });
-            }
+            let mut st = self.state.borrow_mut();
+            st.push_command(update_cmd(id.clone(), update_response::Response::Accepted(())));
+            st.handler_started();
+            st.spawn_routine(NewRoutine {
+                name: format!("update handler `{}` (update id {})", update.name, update.id),
+                is_handler: true,
+                future: Box::pin(async move {
+                    let result = handler(input).await;
+                    let mut st = state.borrow_mut();
+                    st.handler_finished();
+                    let response = match result {
+                        Ok(payload) => update_response::Response::Completed(payload),
+                        Err(failure) => update_response::Response::Rejected(failure.to_proto()),
+                    };
+                    st.push_command(update_cmd(id, response));
+                }),
+            });
         }
     }
 
@@ -419,8 +420,8 @@ impl Run {
 
     fn reject_unhandled_updates(&mut self) {
         let mut st = self.state.borrow_mut();
-        let known: Vec<String> = st.update_handlers.keys().cloned().collect();
-        for update in std::mem::take(&mut st.pending_updates) {
+        let known = st.update_names();
+        for update in st.take_pending_updates() {
             let failure = Failure::application(
                 format!(
                     "workflow `{}` has no update handler `{}`; known updates: [{}]",
@@ -452,55 +453,60 @@ impl Run {
         )
     }
 
-    /// Turns the main routine's result into the terminal command.
-    fn finish(&mut self, result: Result<Payload, WorkflowError>) {
+    /// Turns the main routine's result into the terminal command, or fails the task when the
+    /// workflow asked for that.
+    fn finish(&mut self, result: RunCompletion) -> Result<(), TaskFailure> {
         let unfinished: Vec<&str> = self
             .routines
             .iter()
             .filter(|r| r.is_handler)
             .map(|r| r.name.as_str())
             .collect();
-        if !unfinished.is_empty() {
+        if !unfinished.is_empty() && !matches!(result, RunCompletion::FailTask(_)) {
             tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, handlers = ?unfinished,
                 "workflow finished while handlers were still running; their updates fail for their callers \
                  (wait with ctx.wait_condition(|| ctx.all_handlers_finished()) to let them finish)");
         }
         let mut st = self.state.borrow_mut();
-        let cancelled = st.cancel_requested.is_some();
+        let cancelled = st.cancel_reason().is_some();
         let command = match result {
-            Ok(payload) => Cmd::CompleteWorkflowExecution(wc::CompleteWorkflowExecution {
-                result: Some(payload),
-            }),
-            Err(WorkflowError::Cancelled) => {
+            RunCompletion::Completed(payload) => {
+                Cmd::CompleteWorkflowExecution(wc::CompleteWorkflowExecution {
+                    result: Some(payload),
+                })
+            }
+            RunCompletion::Cancelled => Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default()),
+            RunCompletion::ContinueAsNew(c) => Cmd::ContinueAsNewWorkflowExecution(*c),
+            RunCompletion::Failed(f) if cancelled && f.is_cancelled() => {
                 Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
             }
-            Err(WorkflowError::ContinueAsNew(c)) => Cmd::ContinueAsNewWorkflowExecution(*c),
-            Err(WorkflowError::Failed(f)) if cancelled && f.is_cancelled() => {
-                Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
-            }
-            Err(WorkflowError::Failed(f)) => Cmd::FailWorkflowExecution(wc::FailWorkflowExecution {
+            RunCompletion::Failed(f) => Cmd::FailWorkflowExecution(wc::FailWorkflowExecution {
                 failure: Some(f.to_proto()),
             }),
+            RunCompletion::FailTask(message) => {
+                return Err((
+                    format!(
+                        "workflow `{}` (run {}) failed its workflow task on purpose: {message}",
+                        self.workflow_type, self.run_id
+                    ),
+                    WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure,
+                ));
+            }
         };
         st.push_command(command);
+        Ok(())
     }
 
     fn answer_query(&self, q: QueryWorkflow) -> wc::WorkflowCommand {
-        let handler = self.state.borrow().query_handlers.get(&q.query_type).cloned();
+        let handler = self.state.borrow().query_handler(&q.query_type);
         let result = match (q.query_type.as_str(), handler) {
             (name, Some(handler)) => {
                 self.run_read_only(format!("query handler `{name}`"), || handler(&q.arguments))
             }
-            (STACK_TRACE_QUERY, None) => {
-                let pending = self.state.borrow().pending_keys();
-                crate::converter::to_payload(&format!(
-                    "workflow `{}` (run {}) is waiting on: {pending:?}",
-                    self.workflow_type, self.run_id
-                ))
-                .map_err(|e| Failure::application(e.to_string(), "PayloadEncodeError", true))
-            }
+            (STACK_TRACE_QUERY, None) => crate::converter::to_payload(&self.stack_trace())
+                .map_err(|e| e.to_failure("the __stack_trace answer")),
             (name, None) => {
-                let mut known: Vec<String> = self.state.borrow().query_handlers.keys().cloned().collect();
+                let mut known = self.state.borrow().query_names();
                 known.push(STACK_TRACE_QUERY.to_string());
                 Err(Failure::application(
                     format!(
@@ -527,6 +533,36 @@ impl Run {
             ..Default::default()
         }
     }
+
+    /// What the run waits on, for the Web UI's "Call Stack" tab: the main routine and every
+    /// other routine, then the commands awaiting their resolution.
+    fn stack_trace(&self) -> String {
+        let st = self.state.borrow();
+        let mut text = format!(
+            "workflow `{}` (id `{}`, run {})\n",
+            self.workflow_type,
+            st.info().workflow_id,
+            self.run_id
+        );
+        text.push_str(if self.main.is_some() {
+            "  main routine: running\n"
+        } else {
+            "  main routine: finished\n"
+        });
+        for r in &self.routines {
+            text.push_str(&format!("  {}: running\n", r.name));
+        }
+        let pending = st.pending_keys();
+        if pending.is_empty() {
+            text.push_str("waiting on: nothing (signals, updates or a condition)\n");
+        } else {
+            text.push_str("waiting on:\n");
+            for key in pending {
+                text.push_str(&format!("  {key}\n"));
+            }
+        }
+        text
+    }
 }
 
 /// The query the Web UI sends for its "stack trace" view.
@@ -535,10 +571,12 @@ const STACK_TRACE_QUERY: &str = "__stack_trace";
 impl Drop for Run {
     fn drop(&mut self) {
         let _active = self.waker.enter();
-        if let Ok(mut st) = self.state.try_borrow_mut() {
-            st.tearing_down = true;
-        }
+        // Handlers hold the workflow's context, and so this state: release them (outside the
+        // borrow, as dropping them may touch the state) to break the cycle.
+        let released = self.state.try_borrow_mut().ok().map(|mut st| st.start_teardown());
+        drop(released);
         self.main = None;
+        self.routines.clear();
     }
 }
 

@@ -10,7 +10,7 @@
 //! ```no_run
 //! # use ironflow::{Workflow, WorkflowContext, WorkflowResult};
 //! # struct Hello;
-//! # impl Workflow for Hello { type Input = String; type Output = String; const NAME: &'static str = "Hello";
+//! # impl Workflow for Hello { const NAME: &'static str = "Hello"; type Input = String; type Output = String;
 //! #   async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) } }
 //! use ironflow::replay::Replayer;
 //!
@@ -28,7 +28,7 @@
 use crate::client::{Client, ClientError};
 use crate::executor::registry::WorkflowRegistry;
 use crate::history::{self, History, history_event::Attributes};
-use crate::workflow::Workflow;
+use crate::workflow::{Workflow, registration};
 use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -182,12 +182,13 @@ fn recorded_workflow_id(history: &History) -> Option<String> {
 #[non_exhaustive]
 pub enum ReplayError {
     /// A directory could not be listed.
-    #[error("cannot list {path}: {message}")]
+    #[error("cannot list {path}: {source}")]
     Io {
         /// The directory.
         path: String,
         /// Why.
-        message: String,
+        #[source]
+        source: std::io::Error,
     },
     /// Fetching a history from the server failed.
     #[error(transparent)]
@@ -228,7 +229,7 @@ impl Replayer {
 
     /// Registers a workflow type to replay histories of.
     pub fn register_workflow<W: Workflow>(mut self) -> Self {
-        self.workflows.register::<W>();
+        registration::register::<W>(&mut self.workflows);
         self
     }
 
@@ -238,7 +239,7 @@ impl Replayer {
         F: Fn(crate::WorkflowContext, crate::dynamic::DynamicInput) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = crate::WorkflowResult<serde_json::Value>> + 'static,
     {
-        self.workflows.register_dynamic(f);
+        registration::register_dynamic(&mut self.workflows, f);
         self
     }
 
@@ -331,9 +332,9 @@ impl Replayer {
     /// Replays every `*.json` file of a directory, in name order.
     pub async fn replay_dir(&self, dir: impl AsRef<Path>) -> Result<ReplayReport, ReplayError> {
         let dir = dir.as_ref();
-        let io = |e: std::io::Error| ReplayError::Io {
+        let io = |source: std::io::Error| ReplayError::Io {
             path: dir.display().to_string(),
-            message: e.to_string(),
+            source,
         };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io)?

@@ -1,9 +1,10 @@
 //! The activity poll loop: Core activity task → registry → user code → completion → Core.
 
 use crate::activity::registry::{ActivityOutcome, ActivityRegistry};
-use crate::activity::{ActivityContext, ActivityInfo, CancelReason};
+use crate::activity::{
+    ActivityContext, ActivityInfo, CancelReason, RETRYABLE_ERRORS_HEADER, WorkerShutdownSignal,
+};
 use crate::converter::{Failure, from_payload};
-use crate::workflow::RETRYABLE_ERRORS_HEADER;
 use futures::FutureExt;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -21,7 +22,11 @@ use tracing::Instrument;
 type Running = Arc<Mutex<HashMap<Vec<u8>, ActivityContext>>>;
 
 /// Polls activity tasks until Core reports shutdown; every attempt runs in its own task.
-pub(super) async fn run(core: Arc<CoreWorker>, registry: Arc<ActivityRegistry>) -> Result<(), String> {
+pub(super) async fn run(
+    core: Arc<CoreWorker>,
+    registry: Arc<ActivityRegistry>,
+    worker_shutdown: WorkerShutdownSignal,
+) -> Result<(), String> {
     let running: Running = Arc::default();
     let mut tasks = JoinSet::new();
     let result = loop {
@@ -35,6 +40,7 @@ pub(super) async fn run(core: Arc<CoreWorker>, registry: Arc<ActivityRegistry>) 
                         running.clone(),
                         task.task_token,
                         start,
+                        worker_shutdown.clone(),
                     );
                     tasks.spawn(job);
                 }
@@ -98,6 +104,7 @@ async fn execute(
     running: Running,
     task_token: Vec<u8>,
     start: Start,
+    worker_shutdown: WorkerShutdownSignal,
 ) {
     let mut info = info_from(&start, &task_token);
     info.task_queue = core.get_config().task_queue.clone();
@@ -119,7 +126,7 @@ async fn execute(
             });
         }
     });
-    let ctx = ActivityContext::new(info, start.heartbeat_details.clone(), heartbeat);
+    let ctx = ActivityContext::new(info, start.heartbeat_details.clone(), heartbeat, worker_shutdown);
     lock(&running).insert(task_token.clone(), ctx.clone());
 
     let allow_list = start
@@ -133,13 +140,12 @@ async fn execute(
             .instrument(span.clone())
             .await
             .unwrap_or_else(|panic| {
-                let text = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".into());
                 ActivityOutcome::Failed(Failure::application(
-                    format!("activity `{}` panicked: {text}", start.activity_type),
+                    format!(
+                        "activity `{}` panicked: {}",
+                        start.activity_type,
+                        crate::executor::run::panic_text(&*panic)
+                    ),
                     "ActivityPanic",
                     false,
                 ))

@@ -2,13 +2,12 @@
 //! and activities.
 //!
 //! ```no_run
-//! # use ironflow::{Activity, ActivityContext, Workflow, WorkflowContext, WorkflowResult};
+//! # use ironflow::prelude::*;
 //! # struct Hello; struct Greet;
-//! # impl Workflow for Hello { type Input = String; type Output = String; const NAME: &'static str = "Hello";
+//! # impl Workflow for Hello { const NAME: &'static str = "Hello"; type Input = String; type Output = String;
 //! #   async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) } }
-//! # #[async_trait::async_trait]
-//! # impl Activity for Greet { type Input = String; type Output = String; type Error = std::io::Error;
-//! #   fn name(&self) -> &str { "greet" }
+//! # impl ActivityDefinition for Greet { const NAME: &'static str = "greet"; type Input = String; type Output = String; }
+//! # impl Activity for Greet { type Error = std::io::Error;
 //! #   async fn execute(&self, _c: ActivityContext, n: String) -> Result<String, std::io::Error> { Ok(n) } }
 //! use ironflow::{Worker, client::Client};
 //!
@@ -31,13 +30,13 @@
 mod activity_loop;
 mod workflow_loop;
 
-use crate::Activity;
 use crate::activity::registry::ActivityRegistry;
+use crate::activity::{Activity, ActivityDefinition, ActivityGroup, ActivityRegistrar, WorkerShutdownSignal};
 use crate::client::Client;
 use crate::executor::registry::WorkflowRegistry;
 use crate::executor::run::RunEnvironment;
 use crate::executor::threads::WorkflowThreads;
-use crate::workflow::Workflow;
+use crate::workflow::{VersioningBehavior, Workflow, registration};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_common::worker::{
@@ -55,12 +54,13 @@ pub enum WorkerError {
     #[error("invalid worker configuration: {0}")]
     Config(String),
     /// Core could not start the worker (for example, the namespace does not exist).
-    #[error("cannot start the worker on task queue `{task_queue}`: {message}")]
+    #[error("cannot start the worker on task queue `{task_queue}`: {}", crate::client::error_chain(source.as_ref()))]
     Start {
         /// The task queue.
         task_queue: String,
         /// Why.
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// Polling failed for good (the server went away and Core's retries gave up).
     #[error("the worker on task queue `{task_queue}` stopped: {message}")]
@@ -103,16 +103,16 @@ pub struct WorkerBuilder {
     max_concurrent_local_activities: usize,
     identity: Option<String>,
     build_id: Option<String>,
-    graceful_shutdown_period: Option<Duration>,
+    graceful_shutdown_period: Duration,
     workflow_threads: usize,
     deadlock_timeout: Option<Duration>,
-    deployment: Option<(String, String, crate::versioning::VersioningBehavior)>,
+    deployment: Option<(String, String, VersioningBehavior)>,
 }
 
 impl WorkerBuilder {
     /// Registers a workflow type.
     pub fn register_workflow<W: Workflow>(mut self) -> Self {
-        self.workflows.register::<W>();
+        registration::register::<W>(&mut self.workflows);
         self
     }
 
@@ -123,7 +123,7 @@ impl WorkerBuilder {
         F: Fn(crate::WorkflowContext, crate::dynamic::DynamicInput) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = crate::WorkflowResult<serde_json::Value>> + 'static,
     {
-        self.workflows.register_dynamic(f);
+        registration::register_dynamic(&mut self.workflows, f);
         self
     }
 
@@ -146,9 +146,41 @@ impl WorkerBuilder {
         self
     }
 
-    /// Registers an activity under its [`Activity::name`].
-    pub fn register_activity<A: Activity>(mut self, activity: A) -> Self {
-        self.activities.register(activity);
+    /// Registers an activity that is its own definition (`impl ActivityDefinition for A` and
+    /// `impl Activity for A`), under [`ActivityDefinition::NAME`].
+    pub fn register_activity<A: Activity + ActivityDefinition>(mut self, activity: A) -> Self {
+        self.activities.register::<A, A>(activity);
+        self
+    }
+
+    /// Registers `implementation` as activity `D` (a definition that lives elsewhere, or one of
+    /// several activities a service implements; an `Arc` of the service works for each):
+    ///
+    /// ```no_run
+    /// # use ironflow::prelude::*; use std::sync::Arc;
+    /// # struct Charge; impl ActivityDefinition for Charge { const NAME: &'static str = "charge"; type Input = u64; type Output = (); }
+    /// # struct Refund; impl ActivityDefinition for Refund { const NAME: &'static str = "refund"; type Input = u64; type Output = (); }
+    /// # struct Payments;
+    /// # impl Activity<Charge> for Payments { type Error = std::io::Error; async fn execute(&self, _: ActivityContext, _: u64) -> Result<(), std::io::Error> { Ok(()) } }
+    /// # impl Activity<Refund> for Payments { type Error = std::io::Error; async fn execute(&self, _: ActivityContext, _: u64) -> Result<(), std::io::Error> { Ok(()) } }
+    /// # fn f(builder: ironflow::worker::WorkerBuilder) -> ironflow::worker::WorkerBuilder {
+    /// let payments = Arc::new(Payments);
+    /// builder
+    ///     .register_activity_as::<Charge>(payments.clone())
+    ///     .register_activity_as::<Refund>(payments)
+    /// # }
+    /// ```
+    pub fn register_activity_as<D: ActivityDefinition>(mut self, implementation: impl Activity<D>) -> Self {
+        self.activities.register::<D, _>(implementation);
+        self
+    }
+
+    /// Registers every activity a service implements (see [`ActivityGroup`];
+    /// `#[ironflow::activities]` implements it).
+    pub fn register_activities<G: ActivityGroup>(mut self, service: std::sync::Arc<G>) -> Self {
+        service.register(&mut ActivityRegistrar {
+            registry: &mut self.activities,
+        });
         self
     }
 
@@ -185,28 +217,33 @@ impl WorkerBuilder {
 
     /// Makes this worker one version of a Temporal Worker Deployment: it receives only the
     /// tasks of executions on this version, and `behavior` says whether its executions stay
-    /// on it (`Pinned`) or move to the deployment's current version (`AutoUpgrade`). With the
+    /// on it (`Pinned`) or move to the deployment's current version (`AutoUpgrade`), for the
+    /// workflow types that do not declare their own ([`Workflow::versioning_behavior`]). With the
     /// seed's semver model, `build_id` is the version string (see [`crate::versioning`]).
     pub fn deployment(
         mut self,
         deployment_name: impl Into<String>,
         build_id: impl Into<String>,
-        behavior: crate::versioning::VersioningBehavior,
+        behavior: VersioningBehavior,
     ) -> Self {
         self.deployment = Some((deployment_name.into(), build_id.into(), behavior));
         self
     }
 
-    /// Build id reported to the server (default: the crate version).
+    /// Build id reported to the server (default: the crate version). With
+    /// [`WorkerBuilder::deployment`], the build id is the deployment version's: setting both is
+    /// refused at `build()`.
     pub fn build_id(mut self, build_id: impl Into<String>) -> Self {
         self.build_id = Some(build_id.into());
         self
     }
 
-    /// After shutdown starts, activities still running after this period are cancelled
-    /// (default: wait for them however long they take).
+    /// After shutdown starts, activities still running after this period are cancelled (with
+    /// [`crate::activity::CancelReason::WorkerShutdown`]); default 10 s. When shutdown starts,
+    /// running activities are told at once ([`crate::ActivityContext::worker_shutdown`]), so
+    /// they can save progress or finish within the period.
     pub fn graceful_shutdown_period(mut self, d: Duration) -> Self {
-        self.graceful_shutdown_period = Some(d);
+        self.graceful_shutdown_period = d;
         self
     }
 
@@ -227,6 +264,12 @@ impl WorkerBuilder {
         }
         if self.task_queue.is_empty() {
             return Err(WorkerError::Config("the task queue is empty".into()));
+        }
+        if let (Some(build_id), Some((deployment, version, _))) = (&self.build_id, &self.deployment) {
+            return Err(WorkerError::Config(format!(
+                "build_id(\"{build_id}\") and deployment(\"{deployment}\", \"{version}\", ..) both set the build id; \
+                 with a deployment the build id is the deployment version's: remove build_id(..)"
+            )));
         }
         if self.workflows.is_empty() && self.activities.is_empty() {
             return Err(WorkerError::Config(format!(
@@ -267,7 +310,7 @@ impl WorkerBuilder {
             .max_outstanding_activities(self.max_concurrent_activities)
             .max_outstanding_local_activities(self.max_concurrent_local_activities)
             .max_outstanding_nexus_tasks(1usize)
-            .maybe_graceful_shutdown_period(self.graceful_shutdown_period)
+            .graceful_shutdown_period(self.graceful_shutdown_period)
             .task_types(WorkerTaskTypes {
                 enable_workflows: has_workflows,
                 // Local activities also carry the SDK's side effects, so any workflow worker has them.
@@ -286,10 +329,8 @@ impl WorkerBuilder {
                         )
                         .use_worker_versioning(true)
                         .default_versioning_behavior(match behavior {
-                            crate::versioning::VersioningBehavior::Pinned => CoreVersioningBehavior::Pinned,
-                            crate::versioning::VersioningBehavior::AutoUpgrade => {
-                                CoreVersioningBehavior::AutoUpgrade
-                            }
+                            VersioningBehavior::Pinned => CoreVersioningBehavior::Pinned,
+                            VersioningBehavior::AutoUpgrade => CoreVersioningBehavior::AutoUpgrade,
                         })
                         .build(),
                     )
@@ -303,15 +344,13 @@ impl WorkerBuilder {
             })
             .build()
             .map_err(WorkerError::Config)?;
-        let start_err = |message: String| WorkerError::Start {
+        let start_err = |e: anyhow::Error| WorkerError::Start {
             task_queue: self.task_queue.clone(),
-            message,
+            source: e.into(),
         };
         let runtime_options = RuntimeOptions::builder().build().map_err(WorkerError::Config)?;
-        let runtime =
-            CoreRuntime::new_assume_tokio(runtime_options).map_err(|e| start_err(format!("{e:#}")))?;
-        let core = init_worker(&runtime, config, self.client.connection().clone())
-            .map_err(|e| start_err(format!("{e:#}")))?;
+        let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(start_err)?;
+        let core = init_worker(&runtime, config, self.client.connection().clone()).map_err(start_err)?;
         Ok(Worker {
             core: Arc::new(core),
             _runtime: runtime,
@@ -354,7 +393,7 @@ impl Worker {
             max_concurrent_local_activities: 100,
             identity: None,
             build_id: None,
-            graceful_shutdown_period: None,
+            graceful_shutdown_period: Duration::from_secs(10),
             workflow_threads: 1,
             deadlock_timeout: Some(Duration::from_secs(2)),
             deployment: None,
@@ -383,6 +422,44 @@ impl Worker {
         self.run().await
     }
 
+    /// Runs the worker while `future` runs (a client starting workflows, a test), then shuts the
+    /// worker down gracefully and returns the future's output. If the worker stops first (it
+    /// cannot start, or polling fails for good), its error is returned and the future dropped.
+    ///
+    /// ```no_run
+    /// # use ironflow::prelude::*;
+    /// # use ironflow::client::{Client, StartWorkflowOptions};
+    /// # struct Hello;
+    /// # impl Workflow for Hello { const NAME: &'static str = "Hello"; type Input = String; type Output = String;
+    /// #   async fn run(_c: WorkflowContext, n: String) -> WorkflowResult<String> { Ok(n) } }
+    /// # async fn demo(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let worker = Worker::builder(&client, "hello").register_workflow::<Hello>().build()?;
+    /// let result = worker
+    ///     .run_until(client.execute_workflow::<Hello>("you".into(), StartWorkflowOptions::new("hello-1", "hello")))
+    ///     .await??;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_until<F: std::future::Future>(self, future: F) -> Result<F::Output, WorkerError> {
+        let shutdown = self.shutdown_handle();
+        let task_queue = self.task_queue.clone();
+        let run = self.run();
+        tokio::pin!(run);
+        tokio::select! {
+            output = future => {
+                shutdown.shutdown();
+                run.await?;
+                Ok(output)
+            }
+            stopped = &mut run => {
+                stopped?;
+                Err(WorkerError::Poll {
+                    task_queue,
+                    message: "the worker stopped before the future completed".into(),
+                })
+            }
+        }
+    }
+
     /// Runs until the [`ShutdownHandle`] is used or polling fails for good.
     ///
     /// Shutdown follows Core's drain sequence: `initiate_shutdown`, keep polling until both
@@ -402,7 +479,7 @@ impl Worker {
         } = self;
         core.validate().await.map_err(|e| WorkerError::Start {
             task_queue: task_queue.clone(),
-            message: crate::client::error_chain(&e),
+            source: Box::new(e),
         })?;
         let poll_err = |message: String| WorkerError::Poll {
             task_queue: task_queue.clone(),
@@ -422,11 +499,14 @@ impl Worker {
             )
         };
 
+        let activity_shutdown = WorkerShutdownSignal::default();
         let shutdown_watch = {
             let core = core.clone();
             let token = shutdown.token.clone();
+            let activity_shutdown = activity_shutdown.clone();
             tokio::spawn(async move {
                 token.cancelled().await;
+                activity_shutdown.trigger();
                 core.initiate_shutdown();
             })
         };
@@ -441,7 +521,7 @@ impl Worker {
             if activities.is_empty() && workflows.is_empty() {
                 Ok(())
             } else {
-                activity_loop::run(core.clone(), activities.clone()).await
+                activity_loop::run(core.clone(), activities.clone(), activity_shutdown.clone()).await
             }
         };
         let (wf_result, act_result) = tokio::join!(wf, act);

@@ -2,26 +2,49 @@
 //!
 //! A workflow is a type implementing [`Workflow`]: a name, typed input and output, and an
 //! `async fn run` that receives a [`WorkflowContext`]. Everything the workflow does that Temporal
-//! must remember (activities, timers, ...) goes through the context, which turns each call into a
-//! Temporal command; on replay the same calls are matched against the recorded history.
+//! must remember (activities, timers, children, ...) goes through the context, which turns each
+//! call into a Temporal command; on replay the same calls are matched against the recorded
+//! history.
 //!
 //! ```
-//! use ironflow::{Workflow, WorkflowContext, WorkflowResult};
+//! use ironflow::{ActivityDefinition, Workflow, WorkflowContext, WorkflowResult};
 //! use std::time::Duration;
 //!
-//! struct Reminder;
-//!
-//! impl Workflow for Reminder {
-//!     type Input = u64;
+//! pub struct Greet;
+//! impl ActivityDefinition for Greet {
+//!     const NAME: &'static str = "greet";
+//!     type Input = String;
 //!     type Output = String;
-//!     const NAME: &'static str = "Reminder";
+//! }
 //!
-//!     async fn run(ctx: WorkflowContext, seconds: u64) -> WorkflowResult<String> {
-//!         ctx.sleep(Duration::from_secs(seconds)).await?;
-//!         Ok(format!("woke up at {:?}", ctx.now()))
+//! pub struct Hello;
+//! impl Workflow for Hello {
+//!     const NAME: &'static str = "Hello";
+//!     type Input = String;
+//!     type Output = String;
+//!
+//!     async fn run(ctx: WorkflowContext, name: String) -> WorkflowResult<String> {
+//!         let greeting = ctx.activity::<Greet>(name).await?; // typed by the definition
+//!         ctx.sleep(Duration::from_secs(1)).await?;          // a durable timer
+//!         Ok(greeting)
 //!     }
 //! }
 //! ```
+//!
+//! # Commands are futures, issued when first polled
+//!
+//! `ctx.activity::<A>(x)`, `ctx.sleep(d)`, `ctx.child_workflow::<W>(x)`, signals and
+//! cancellations of other workflows all return futures (so `futures::future::join_all` fans out
+//! over them directly). A command is sent when its future is first polled: the options set on it
+//! before then apply, a future that is never awaited sends nothing, and the command joins the
+//! [cancellation scope](CancellationScope) current at that moment. Dropping an issued command's
+//! future before it resolves cancels the command.
+//!
+//! # State shared with handlers
+//!
+//! Signal, query and update handlers share state with the body through a [`WorkflowState`]
+//! (`ctx.state(MyState { .. })`): handlers get `&mut MyState` or `&MyState`, the body reads and
+//! writes it between awaits, and nobody writes `Rc<RefCell<..>>`.
 //!
 //! # Determinism
 //!
@@ -35,49 +58,45 @@
 //! history. A failed workflow task is retried by the server, so fixing the code and restarting
 //! the worker lets the workflow continue.
 
+mod activity_call;
+mod cancellation;
+mod child;
+mod command;
 mod context;
+mod continue_as_new;
+mod definition;
 mod error;
 mod external;
-mod futures;
-mod info;
-mod messages;
-mod options;
+mod id_policy;
+mod patching;
+mod properties;
+pub(crate) mod registration;
 mod side_effect;
-mod versioning;
+mod signals;
+mod state;
+mod timer;
+mod versioning_behavior;
 
-pub use context::CancelRequested;
-pub use context::WorkflowContext;
-pub use error::{ActivityError, Cancelled, WorkflowError, WorkflowResult};
-pub use external::{
-    ChildCancellationType, ChildStartFuture, ChildWorkflowBuilder, ChildWorkflowError, ChildWorkflowOptions,
-    ContinueAsNewOptions, ExternalCancelFuture, ExternalSignalFuture, NonCancellable, ParentClosePolicy,
-    StartedChild,
+#[cfg(test)]
+mod tests;
+
+pub use crate::executor::info::WorkflowInfo;
+pub use activity_call::{ActivityCall, ActivityCancellationType, ActivityOptions, LocalActivityCall};
+pub use cancellation::{CancellationScope, InScope, ScopeCancelled};
+pub use child::{
+    ChildCancellationType, ChildResultFuture, ChildStart, ChildWorkflow, ChildWorkflowOptions,
+    ParentClosePolicy, StartedChild,
 };
-pub(crate) use futures::RETRYABLE_ERRORS_HEADER;
-pub use futures::{ActivityCall, ActivityFuture, LocalActivityCall, LocalActivityFuture, Timer};
-pub use info::WorkflowInfo;
-pub use messages::{
-    AnySignalFuture, QueryDefinition, QueryHandler, SignalChannel, SignalDefinition, SignalFuture,
-    SignalHandler, UpdateDefinition, WaitCondition,
+pub use context::{CancelRequested, WorkflowContext};
+pub use continue_as_new::ContinueAsNewOptions;
+pub use definition::{QueryDefinition, SignalDefinition, UpdateDefinition, Workflow};
+pub use error::{
+    ActivityError, Cancelled, ChildWorkflowError, ExternalWorkflowError, StartChildFailedCause,
+    WorkflowError, WorkflowResult,
 };
-pub use options::{ActivityCancellationType, ActivityOptions, LocalActivityOptions};
-pub(crate) use side_effect::{SIDE_EFFECT_ACTIVITY, run_side_effect};
-
-use serde::{Serialize, de::DeserializeOwned};
-use std::future::Future;
-
-/// A workflow definition: its Temporal type name, input, output and body.
-pub trait Workflow: 'static {
-    /// The input, decoded from the start request's payloads.
-    type Input: DeserializeOwned + Serialize + 'static;
-    /// The result, encoded as the completion payload.
-    type Output: Serialize + DeserializeOwned + 'static;
-    /// The workflow type name, shared with every client and SDK that starts this workflow.
-    const NAME: &'static str;
-
-    /// The workflow body.
-    fn run(
-        ctx: WorkflowContext,
-        input: Self::Input,
-    ) -> impl Future<Output = WorkflowResult<Self::Output>> + 'static;
-}
+pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflow};
+pub use id_policy::{IdConflictPolicy, IdReusePolicy};
+pub use signals::{AnySignalFuture, SignalChannel, SignalFuture, WaitCondition};
+pub use state::{QueryHandler, SignalHandler, UpdateRegistration, WorkflowHandlers, WorkflowState};
+pub use timer::Timer;
+pub use versioning_behavior::VersioningBehavior;

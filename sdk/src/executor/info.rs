@@ -1,5 +1,7 @@
 //! [`WorkflowInfo`]: facts about the running workflow.
 
+use crate::converter::Payload;
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 /// Facts about the running workflow execution.
@@ -36,4 +38,7 @@ pub struct WorkflowInfo {
     pub task_timeout: Option<Duration>,
     /// The cron schedule, for a cron workflow.
     pub cron_schedule: Option<String>,
+    /// The Temporal headers the workflow was started with (interceptors read them, e.g. for
+    /// trace context).
+    pub headers: HashMap<String, Payload>,
 }

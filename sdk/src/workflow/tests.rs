@@ -1,11 +1,14 @@
-//! Executor unit tests: no server, synthetic activations.
+//! Workflow API tests against the executor: no server, synthetic activations.
 
-use super::registry::WorkflowRegistry;
-use super::run::RunEnvironment;
-use super::threads::WorkflowThreads;
+use crate::activity::ActivityDefinition;
 use crate::converter::{from_payload, to_payload};
-use crate::workflow::{Workflow, WorkflowContext, WorkflowError, WorkflowResult};
-use crate::{Activity, ActivityContext};
+use crate::executor::registry::WorkflowRegistry;
+use crate::executor::run::RunEnvironment;
+use crate::executor::threads::WorkflowThreads;
+use crate::workflow::registration::register;
+use crate::workflow::{
+    SignalDefinition, UpdateDefinition, Workflow, WorkflowContext, WorkflowError, WorkflowResult,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_common::protos::coresdk::{
@@ -19,29 +22,22 @@ use temporalio_common::protos::coresdk::{
 };
 
 struct Echo;
-#[async_trait::async_trait]
-impl Activity for Echo {
+impl ActivityDefinition for Echo {
+    const NAME: &'static str = "echo";
     type Input = String;
     type Output = String;
-    type Error = std::convert::Infallible;
-    fn name(&self) -> &str {
-        "echo"
-    }
-    async fn execute(&self, _c: ActivityContext, s: String) -> Result<String, Self::Error> {
-        Ok(s)
-    }
 }
 
 /// timer(1) → activity + timer(2) joined → result.
 struct Sequenced;
 impl Workflow for Sequenced {
+    const NAME: &'static str = "Sequenced";
     type Input = ();
     type Output = String;
-    const NAME: &'static str = "Sequenced";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
         ctx.sleep(Duration::from_secs(1)).await?;
         let (a, slept) = futures::join!(
-            ctx.execute_activity(&Echo, "x".into()).into_future(),
+            ctx.activity::<Echo>("x".into()),
             ctx.sleep(Duration::from_secs(2))
         );
         slept?;
@@ -52,12 +48,12 @@ impl Workflow for Sequenced {
 /// Races an activity against a timer; the loser is dropped (and so cancelled).
 struct Race;
 impl Workflow for Race {
+    const NAME: &'static str = "Race";
     type Input = ();
     type Output = String;
-    const NAME: &'static str = "Race";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
-        let act = std::pin::pin!(ctx.execute_activity(&Echo, "slow".into()).into_future());
-        let timer = std::pin::pin!(ctx.sleep(Duration::from_secs(5)));
+        let act = ctx.activity::<Echo>("slow".into());
+        let timer = ctx.sleep(Duration::from_secs(5));
         Ok(match futures::future::select(act, timer).await {
             futures::future::Either::Left(_) => "activity".to_string(),
             futures::future::Either::Right(_) => "timer".to_string(),
@@ -73,16 +69,16 @@ static WAKE_CHANNELS: std::sync::Mutex<Option<WakeChannels>> = std::sync::Mutex:
 /// Waits on a channel fed by a thread: a wake from outside the SDK.
 struct ThreadWake;
 impl Workflow for ThreadWake {
+    const NAME: &'static str = "ThreadWake";
     type Input = ();
     type Output = ();
-    const NAME: &'static str = "ThreadWake";
     async fn run(_ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
         let (go, done) = WAKE_CHANNELS
             .lock()
             .unwrap()
             .take()
-            .expect("channels set by the test");
+            .expect("the test sets the channels");
         std::thread::spawn(move || {
             let _ = go.recv();
             let _ = tx.send(());
@@ -96,9 +92,9 @@ impl Workflow for ThreadWake {
 /// Uses a tokio timer: panics (no tokio runtime on workflow threads).
 struct TokioSleep;
 impl Workflow for TokioSleep {
+    const NAME: &'static str = "TokioSleep";
     type Input = ();
     type Output = ();
-    const NAME: &'static str = "TokioSleep";
     async fn run(_ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
         tokio::time::sleep(Duration::from_millis(1)).await;
         Ok(())
@@ -108,54 +104,138 @@ impl Workflow for TokioSleep {
 /// Waits for cancellation, then reports itself cancelled.
 struct Cancellable;
 impl Workflow for Cancellable {
+    const NAME: &'static str = "Cancellable";
     type Input = ();
     type Output = ();
-    const NAME: &'static str = "Cancellable";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
         ctx.cancelled().await;
         Err(WorkflowError::Cancelled)
     }
 }
 
-/// Registers an update handler after a timer, and collects `tick` signals with a handler
-/// registered late.
+struct Double;
+impl UpdateDefinition for Double {
+    const NAME: &'static str = "double";
+    type Args = u32;
+    type Result = u32;
+}
+struct Tick;
+impl SignalDefinition for Tick {
+    const NAME: &'static str = "tick";
+    type Data = u32;
+}
+
+/// Registers an update handler, then after a timer collects `tick` signals with a handler
+/// registered late, into state shared with the handlers.
 struct Messages;
 impl Workflow for Messages {
+    const NAME: &'static str = "Messages";
     type Input = ();
     type Output = Vec<u32>;
-    const NAME: &'static str = "Messages";
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<Vec<u32>> {
-        struct Double;
-        impl crate::workflow::UpdateDefinition for Double {
-            const NAME: &'static str = "double";
-            type Args = u32;
-            type Result = u32;
-        }
-        struct Tick;
-        impl crate::workflow::SignalDefinition for Tick {
-            const NAME: &'static str = "tick";
-            type Data = u32;
-        }
-        ctx.on_update::<Double, _, _>(|x| async move { Ok(x * 2) });
+        let seen = ctx.state(Vec::<u32>::new());
+        seen.on_update::<Double>(|_, x| Ok(x * 2));
         ctx.sleep(Duration::from_secs(1)).await?;
-        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let s = seen.clone();
-        ctx.on_signal::<Tick>(move |n| s.borrow_mut().push(n));
-        let s = seen.clone();
-        ctx.wait_condition(move || s.borrow().len() >= 3).await;
-        let out = seen.borrow().clone();
-        Ok(out)
+        seen.on_signal::<Tick>(|seen, n| seen.push(n));
+        seen.wait(|s| s.len() >= 3).await?;
+        Ok(seen.get(Vec::clone))
+    }
+}
+
+/// After its cancellation, cleans up with a timer and an activity passed directly to
+/// `non_cancellable` (they must still be sent), and a plain timer (which must not be).
+struct Cleanup;
+impl Workflow for Cleanup {
+    const NAME: &'static str = "Cleanup";
+    type Input = ();
+    type Output = ();
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
+        let plain = ctx.sleep(Duration::from_secs(3));
+        let waited = ctx.sleep(Duration::from_secs(60)).await;
+        assert!(waited.is_err(), "the workflow's cancellation cancels the timer");
+        assert!(
+            plain.await.is_err(),
+            "a timer first polled after the cancellation is never sent"
+        );
+        assert!(
+            ctx.wait_condition(|| false).await.is_err(),
+            "a wait observes the cancellation"
+        );
+        ctx.non_cancellable(ctx.sleep(Duration::from_secs(5))).await?;
+        ctx.non_cancellable(ctx.activity::<Echo>("undo".into())).await?;
+        Err(WorkflowError::Cancelled)
+    }
+}
+
+/// Runs a timer and an activity in a scope and cancels the scope when another timer fires.
+struct Scoped;
+impl Workflow for Scoped {
+    const NAME: &'static str = "Scoped";
+    type Input = ();
+    type Output = String;
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
+        let scope = ctx.cancellation_scope();
+        let inner = scope.run(async {
+            let (t, a) = futures::join!(
+                ctx.sleep(Duration::from_secs(10)),
+                ctx.activity::<Echo>("x".into())
+            );
+            let nested = ctx.cancellation_scope().run(ctx.wait_condition(|| false)).await;
+            (t.is_err(), a.is_err(), nested.is_err())
+        });
+        let deadline = ctx.sleep(Duration::from_secs(1));
+        futures::pin_mut!(inner);
+        match futures::future::select(inner, deadline).await {
+            futures::future::Either::Left(_) => Ok("inner finished first".into()),
+            futures::future::Either::Right((_, inner)) => {
+                scope.cancel();
+                let (t, a, nested) = inner.await;
+                Ok(format!(
+                    "timer cancelled {t}, activity cancelled {a}, nested wait cancelled {nested}"
+                ))
+            }
+        }
+    }
+}
+
+/// Fails its workflow task on purpose.
+struct NotYet;
+impl Workflow for NotYet {
+    const NAME: &'static str = "NotYet";
+    type Input = ();
+    type Output = ();
+    async fn run(_ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
+        Err(WorkflowError::fail_task("the pricing table is not deployed yet"))
+    }
+}
+
+/// Declares its own versioning behaviour.
+struct Pinned;
+impl Workflow for Pinned {
+    const NAME: &'static str = "Pinned";
+    type Input = ();
+    type Output = ();
+    fn versioning_behavior() -> Option<crate::workflow::VersioningBehavior> {
+        Some(crate::workflow::VersioningBehavior::Pinned)
+    }
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
+        ctx.sleep(Duration::from_secs(1)).await?;
+        Ok(())
     }
 }
 
 fn threads() -> WorkflowThreads {
     let mut reg = WorkflowRegistry::default();
-    reg.register::<Messages>();
-    reg.register::<Sequenced>();
-    reg.register::<Race>();
-    reg.register::<ThreadWake>();
-    reg.register::<TokioSleep>();
-    reg.register::<Cancellable>();
+    register::<Messages>(&mut reg);
+    register::<Sequenced>(&mut reg);
+    register::<Race>(&mut reg);
+    register::<ThreadWake>(&mut reg);
+    register::<TokioSleep>(&mut reg);
+    register::<Cancellable>(&mut reg);
+    register::<Cleanup>(&mut reg);
+    register::<Scoped>(&mut reg);
+    register::<NotYet>(&mut reg);
+    register::<Pinned>(&mut reg);
     let env = RunEnvironment {
         namespace: "default".into(),
         task_queue: "tq".into(),
@@ -338,7 +418,7 @@ fn unknown_workflow_type_names_the_registered_ones() {
     let msg = failure_message(&c);
     assert!(msg.contains("`Nope` is not registered"), "{msg}");
     assert!(
-        msg.contains("[Cancellable, Messages, Race, Sequenced, ThreadWake, TokioSleep]"),
+        msg.contains("[Cancellable, Cleanup, Messages, NotYet, Pinned, Race, Scoped, Sequenced, ThreadWake, TokioSleep]"),
         "{msg}"
     );
 }
@@ -464,4 +544,98 @@ fn signals_before_their_handler_are_delivered_in_order_when_it_registers() {
         ),
     );
     assert_eq!(describe(&commands(&c)), vec!["complete:[1,2,3]"]);
+}
+
+fn cancel_job() -> Job {
+    Job::CancelWorkflow(CancelWorkflow {
+        reason: "user".into(),
+    })
+}
+
+fn activity_cancelled(seq: u32) -> Job {
+    Job::ResolveActivity(ResolveActivity {
+        seq,
+        result: Some(ActivityResolution {
+            status: Some(activity_resolution::Status::Cancelled(
+                activity_result::Cancellation {
+                    failure: Some(crate::converter::Failure::cancelled("cancelled").to_proto()),
+                },
+            )),
+        }),
+        is_local: false,
+    })
+}
+
+#[test]
+fn cleanup_commands_passed_directly_to_non_cancellable_are_sent_after_the_cancellation() {
+    let mut t = threads();
+    let c = activate(&mut t, activation("c1", vec![init("Cleanup")]));
+    assert_eq!(describe(&commands(&c)), vec!["timer#1"]);
+    let c = activate(&mut t, activation("c1", vec![cancel_job()]));
+    // The waited timer is cancelled; the plain timer is never sent; the non-cancellable cleanup
+    // timer is started (the bug was: it resolved as cancelled and was never sent). The plain
+    // timer took sequence number 2 when it was polled, unsent.
+    assert_eq!(describe(&commands(&c)), vec!["cancel-timer#1", "timer#3"]);
+    let c = activate(
+        &mut t,
+        activation("c1", vec![Job::FireTimer(FireTimer { seq: 3 })]),
+    );
+    assert_eq!(describe(&commands(&c)), vec!["activity#1:echo"]);
+    let c = activate(&mut t, activation("c1", vec![resolve_ok(1, "undone")]));
+    assert_eq!(describe(&commands(&c)), vec!["cancelled"]);
+}
+
+#[test]
+fn cancelling_a_scope_cancels_what_runs_in_it_and_its_nested_scopes() {
+    let mut t = threads();
+    let c = activate(&mut t, activation("s1", vec![init("Scoped")]));
+    assert_eq!(
+        describe(&commands(&c)),
+        vec!["timer#1", "activity#1:echo", "timer#2"]
+    );
+    let c = activate(
+        &mut t,
+        activation("s1", vec![Job::FireTimer(FireTimer { seq: 2 })]),
+    );
+    assert_eq!(
+        describe(&commands(&c)),
+        vec!["cancel-timer#1", "cancel-activity#1"]
+    );
+    let c = activate(&mut t, activation("s1", vec![activity_cancelled(1)]));
+    assert_eq!(
+        describe(&commands(&c)),
+        vec![r#"complete:"timer cancelled true, activity cancelled true, nested wait cancelled true""#]
+    );
+}
+
+#[test]
+fn a_workflow_can_fail_its_task_on_purpose() {
+    let mut t = threads();
+    let c = activate(&mut t, activation("f1", vec![init("NotYet")]));
+    let msg = failure_message(&c);
+    assert!(
+        msg.contains("failed its workflow task on purpose: the pricing table is not deployed yet"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_workflow_type_reports_its_versioning_behavior() {
+    let mut t = threads();
+    let c = activate(&mut t, activation("v1", vec![init("Pinned")]));
+    let Some(Status::Successful(s)) = &c.status else {
+        panic!("expected success")
+    };
+    assert_eq!(
+        s.versioning_behavior,
+        temporalio_common::protos::temporal::api::enums::v1::VersioningBehavior::Pinned as i32
+    );
+    let c = activate(&mut t, activation("v2", vec![init("Sequenced")]));
+    let Some(Status::Successful(s)) = &c.status else {
+        panic!("expected success")
+    };
+    assert_eq!(
+        s.versioning_behavior, 0,
+        "unspecified: the worker's default applies"
+    );
 }

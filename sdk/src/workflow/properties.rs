@@ -1,0 +1,33 @@
+//! The workflow's search attributes and memo, as workflow code reads and upserts them.
+
+use super::context::WorkflowContext;
+use crate::converter::{Memo, PayloadError, SearchAttributes, memo_to_proto, search_attributes_to_proto};
+
+impl WorkflowContext {
+    /// The workflow's search attributes: those it started with, then its upserts.
+    pub fn search_attributes(&self) -> SearchAttributes {
+        self.run_state().borrow().search_attributes().clone()
+    }
+
+    /// Adds or replaces search attributes (visible to `temporal workflow list --query` and the
+    /// Web UI). Values that cannot be encoded are an error, and nothing is recorded.
+    pub fn upsert_search_attributes(&self, attributes: SearchAttributes) -> Result<(), PayloadError> {
+        let proto = search_attributes_to_proto(&attributes)?;
+        self.run_state()
+            .borrow_mut()
+            .upsert_search_attributes(attributes, proto);
+        Ok(())
+    }
+
+    /// The workflow's memo: what it started with, then its upserts.
+    pub fn memo(&self) -> Memo {
+        self.run_state().borrow().memo().clone()
+    }
+
+    /// Adds or replaces memo fields (a `null` value removes the field).
+    pub fn upsert_memo(&self, memo: Memo) -> Result<(), PayloadError> {
+        let proto = memo_to_proto(&memo)?;
+        self.run_state().borrow_mut().upsert_memo(memo, proto);
+        Ok(())
+    }
+}
