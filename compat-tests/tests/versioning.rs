@@ -258,3 +258,69 @@ async fn pinned_executions_stay_on_v1_new_ones_go_to_v2_and_incompatible_rollout
         .unwrap();
     assert_eq!(plan.stay_pinned, vec!["order a".to_string()]);
 }
+
+/// Declares its own versioning behaviour: pinned, whatever the worker's default.
+struct PinnedByType;
+impl Workflow for PinnedByType {
+    const NAME: &'static str = "PinnedByType";
+    type Input = ();
+    type Output = String;
+    fn versioning_behavior() -> Option<VersioningBehavior> {
+        Some(VersioningBehavior::Pinned)
+    }
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
+        let _ = ctx.await_signal::<NextSignal>().await?;
+        Ok("done".into())
+    }
+}
+
+/// Declares nothing: the worker's default applies.
+struct WorkerDefault;
+impl Workflow for WorkerDefault {
+    const NAME: &'static str = "WorkerDefault";
+    type Input = ();
+    type Output = String;
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
+        let _ = ctx.await_signal::<NextSignal>().await?;
+        Ok("done".into())
+    }
+}
+
+#[tokio::test]
+async fn a_workflow_type_can_declare_its_own_versioning_behavior() {
+    let client = client().await;
+    let tq = unique("per-type");
+    let deployment = unique("per-type");
+    let worker = RunningWorker::start(
+        Worker::builder(&client, &tq)
+            .register_workflow::<PinnedByType>()
+            .register_workflow::<WorkerDefault>()
+            .deployment(&deployment, "1.0.0", VersioningBehavior::AutoUpgrade),
+    );
+    make_current(&client, &deployment, "1.0.0").await;
+    let pinned = client
+        .start_workflow::<PinnedByType>((), StartWorkflowOptions::new(unique("pinned"), &tq))
+        .await
+        .unwrap();
+    let default = client
+        .start_workflow::<WorkerDefault>((), StartWorkflowOptions::new(unique("default"), &tq))
+        .await
+        .unwrap();
+    for (handle, expected) in [
+        (&pinned, VersioningBehavior::Pinned),
+        (&default, VersioningBehavior::AutoUpgrade),
+    ] {
+        wait_until(
+            &format!("{} to be {expected:?}", handle.workflow_id()),
+            LIMIT,
+            || async { (handle.describe().await.ok()?.versioning_behavior == Some(expected)).then_some(()) },
+        )
+        .await;
+        handle.signal::<NextSignal>(Next::Finish).await.unwrap();
+        assert_eq!(
+            within("the workflow", LIMIT, handle.get_result()).await.unwrap(),
+            "done"
+        );
+    }
+    worker.stop().await.unwrap();
+}

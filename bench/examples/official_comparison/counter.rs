@@ -53,9 +53,10 @@ impl CounterWorkflow {
         _ctx: &WorkflowContextView,
         value: &i64,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        match *value < 0 {
-            true => Err("the counter cannot be negative".into()),
-            false => Ok(()),
+        if *value < 0 {
+            Err("the counter cannot be negative".into())
+        } else {
+            Ok(())
         }
     }
 

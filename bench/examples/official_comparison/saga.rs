@@ -30,9 +30,10 @@ impl Bookings {
 
     #[activity(name = "book_car")]
     pub async fn book_car(_ctx: ActivityContext, trip: String) -> Result<String, ActivityError> {
-        match trip.contains("no-car") {
-            true => Err(ApplicationFailure::non_retryable("no car available").into()),
-            false => Ok(format!("car-{trip}")),
+        if trip.contains("no-car") {
+            Err(ApplicationFailure::non_retryable("no car available").into())
+        } else {
+            Ok(format!("car-{trip}"))
         }
     }
 

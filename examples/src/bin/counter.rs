@@ -35,9 +35,10 @@ impl Counter {
 
     #[update_validator(set_value)]
     fn validate_set_value(&self, value: &i64) -> Result<(), ApplicationError> {
-        match *value < 0 {
-            true => Err(ApplicationError::new("the counter cannot be negative")),
-            false => Ok(()),
+        if *value < 0 {
+            Err(ApplicationError::new("the counter cannot be negative"))
+        } else {
+            Ok(())
         }
     }
 }

@@ -18,9 +18,10 @@ async fn book_flight(_ctx: ActivityContext, trip: String) -> Result<String, Appl
 
 #[ironflow::activity]
 async fn book_car(_ctx: ActivityContext, trip: String) -> Result<String, ApplicationError> {
-    match trip.contains("no-car") {
-        true => Err(ApplicationError::non_retryable("no car available").with_type("NoCar")),
-        false => Ok(format!("car-{trip}")),
+    if trip.contains("no-car") {
+        Err(ApplicationError::non_retryable("no car available").with_type("NoCar"))
+    } else {
+        Ok(format!("car-{trip}"))
     }
 }
 

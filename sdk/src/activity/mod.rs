@@ -43,12 +43,14 @@
 
 mod context;
 mod definition;
+mod group;
 pub(crate) mod registry;
 mod retry;
 pub(crate) mod side_effect;
 
 pub(crate) use context::WorkerShutdownSignal;
 pub use context::{ActivityContext, ActivityInfo, CancelReason};
-pub use definition::{Activity, ActivityDefinition, ActivityGroup, ActivityRegistrar};
+pub use definition::{Activity, ActivityDefinition};
+pub use group::{ActivityGroup, ActivityRegistrar};
 pub(crate) use retry::RETRYABLE_ERRORS_HEADER;
 pub use retry::{InvalidRetryPolicy, RetryPolicy};

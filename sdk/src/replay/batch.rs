@@ -207,7 +207,31 @@ fn eviction(activation: &WorkflowActivation) -> (Option<EvictionReason>, String)
         .unwrap_or((None, String::new()))
 }
 
+/// The message inside Core's `Debug` dump of a failure (`... Failure { message: "[TMPRL1100]
+/// Nondeterminism error: ...", source: ...`), unescaped; the text itself when it holds none.
+pub(crate) fn readable_core_message(raw: &str) -> String {
+    const KEY: &str = "message: \"";
+    let Some(start) = raw.find(KEY).map(|i| i + KEY.len()) else {
+        return raw.to_string();
+    };
+    let mut out = String::new();
+    let mut chars = raw[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => break,
+            },
+            '"' => return out,
+            c => out.push(c),
+        }
+    }
+    raw.to_string()
+}
+
 fn classify(reason: Option<EvictionReason>, message: String, failure: Option<String>) -> ReplayOutcome {
+    let message = readable_core_message(&message);
     match (reason, failure) {
         (Some(EvictionReason::Nondeterminism), _) => ReplayOutcome::Nondeterminism(message),
         (_, Some(failure)) => ReplayOutcome::WorkflowTaskFailure(failure),
@@ -230,4 +254,19 @@ fn replay_config() -> Result<WorkerConfig, String> {
         .max_outstanding_local_activities(1usize)
         .max_outstanding_nexus_tasks(1usize)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_core_message;
+
+    #[test]
+    fn core_debug_dumps_become_their_message() {
+        let raw = r#"Workflow activation completion failed: Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 5, \"ActivityTaskScheduled\")", source: "" }) }"#;
+        assert_eq!(
+            readable_core_message(raw),
+            r#"[TMPRL1100] Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 5, "ActivityTaskScheduled")"#
+        );
+        assert_eq!(readable_core_message("plain text"), "plain text");
+    }
 }

@@ -74,7 +74,9 @@ pub struct ActivityOptions {
     /// for local activities.
     pub cancellation_type: Option<ActivityCancellationType>,
     /// Backoffs longer than this become durable timers instead of in-worker sleeps (*local
-    /// only*).
+    /// only*). Ironflow's default is 1 ms: every retry waits on a durable timer, which avoids a
+    /// Core 0.10.1 bug where an earlier attempt's start-to-close timer times out a later attempt
+    /// (Core's own default, 1 minute, retries in the worker and has the bug).
     pub local_retry_threshold: Option<Duration>,
 }
 
@@ -353,6 +355,13 @@ impl<O: DeserializeOwned> Future for ActivityCall<O> {
     }
 }
 
+/// The default `local_retry_threshold`: every retry of a local activity waits on a durable timer
+/// and is scheduled anew. Core 0.10.1 leaves each in-worker attempt's start-to-close timer
+/// running when the next attempt starts, and an earlier attempt's timer then times out a later
+/// attempt (`compat-tests/tests/local_activity_timeouts.rs` reproduces it); fresh local
+/// activities have fresh timers.
+const DEFAULT_LOCAL_RETRY_THRESHOLD: Duration = Duration::from_millis(1);
+
 /// One schedule of a local activity (its first attempt, or a retry after a backoff timer).
 struct LocalKind {
     call: std::rc::Rc<Call>,
@@ -378,7 +387,7 @@ impl CommandKind for LocalKind {
             schedule_to_close_timeout: duration(o.schedule_to_close_timeout),
             start_to_close_timeout: duration(o.start_to_close_timeout),
             retry_policy: o.retry_policy.as_ref().map(RetryPolicy::to_proto),
-            local_retry_threshold: duration(o.local_retry_threshold),
+            local_retry_threshold: duration(o.local_retry_threshold.or(Some(DEFAULT_LOCAL_RETRY_THRESHOLD))),
             cancellation_type: o
                 .cancellation_type
                 .unwrap_or(ActivityCancellationType::WaitCancellationCompleted)
@@ -409,7 +418,7 @@ impl CommandKind for LocalKind {
 }
 
 enum LocalStage {
-    Unstarted(Call),
+    Unstarted(Box<Call>),
     Running(Command<LocalKind>),
     /// Core asked for a backoff longer than the local retry threshold: a durable timer, then
     /// the next attempt.
@@ -473,7 +482,7 @@ impl<O: DeserializeOwned> Future for LocalActivityCall<O> {
                         return Poll::Ready(Err(cancelled_error(&call.activity_type)));
                     }
                     let kind = LocalKind {
-                        call: std::rc::Rc::new(call),
+                        call: std::rc::Rc::new(*call),
                         attempt: 1,
                         original_schedule_time: None,
                     };
@@ -609,7 +618,7 @@ impl WorkflowContext {
     fn local_call<O: DeserializeOwned>(&self, call: Call) -> LocalActivityCall<O> {
         LocalActivityCall {
             state: self.run_state().clone(),
-            stage: LocalStage::Unstarted(call),
+            stage: LocalStage::Unstarted(Box::new(call)),
             cancel_requested: Cell::new(false),
             _out: PhantomData,
         }

@@ -643,7 +643,7 @@ fn child_result<O: DeserializeOwned>(
     };
     match &result.status {
         Some(child_workflow_result::Status::Completed(s)) => {
-            let payloads: &[Payload] = s.result.as_ref().map(std::slice::from_ref).unwrap_or_default();
+            let payloads: &[Payload] = s.result.as_slice();
             from_payloads(payloads).map_err(|source| ChildWorkflowError::Decode {
                 workflow_type: workflow_type.to_string(),
                 source,
