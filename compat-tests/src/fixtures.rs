@@ -296,6 +296,21 @@ impl Workflow for TwoStepWorkflow {
     }
 }
 
+/// Echoes, waits for [`Approve`], echoes again: a run that stops halfway until a test lets it go.
+pub struct EchoApproveEchoWorkflow;
+
+impl Workflow for EchoApproveEchoWorkflow {
+    type Input = ();
+    type Output = String;
+    const NAME: &'static str = "EchoApproveEchoWorkflow";
+    async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<String> {
+        let first = ctx.activity::<Echo>("first".to_string()).await?;
+        let approver = ctx.await_signal::<Approve>().await?;
+        let second = ctx.activity::<Echo>(approver).await?;
+        Ok(format!("{first}+{second}"))
+    }
+}
+
 /// Registers every fixture on a worker builder.
 pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worker::WorkerBuilder {
     builder
@@ -314,6 +329,7 @@ pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worke
         .register_workflow::<PanicOnceWorkflow>()
         .register_workflow::<NapWorkflow>()
         .register_workflow::<TwoStepWorkflow>()
+        .register_workflow::<EchoApproveEchoWorkflow>()
         .register_workflow::<OrderWorkflow>()
         .register_workflow::<CollectWorkflow>()
         .register_workflow::<SignalSenderWorkflow>()

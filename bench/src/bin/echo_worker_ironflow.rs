@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! echo-worker-ironflow worker --address 127.0.0.1:7233 --task-queue q   # prints `ready`, runs until killed
+//! echo-worker-ironflow worker ... --otlp http://127.0.0.1:4317          # the same, telemetry on
 //! echo-worker-ironflow replay --histories histories.bin                 # prints a JSON ReplayResult
 //! ```
 
-use ironflow::client::Client;
+use ironflow::client::{Client, ConnectOptions};
 use ironflow::replay::{ReplayInput, Replayer};
+use ironflow::telemetry::{Telemetry, TracingInterceptor};
 use ironflow::{
     Activity, ActivityContext, ActivityDefinition, Worker, Workflow, WorkflowContext, WorkflowResult,
 };
@@ -15,6 +17,7 @@ use ironflow_bench::{
 };
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Echo;
@@ -49,13 +52,31 @@ impl Workflow for EchoWorkflow {
     }
 }
 
-async fn worker(address: &str, task_queue: &str) -> Result<(), String> {
-    let client = Client::connect(address).await.map_err(|e| e.to_string())?;
-    let worker = Worker::builder(&client, task_queue)
+/// The worker; with `otlp`, as a user turns telemetry on: every workflow's and activity's spans
+/// exported there (workflow spans recorded even though the benchmark's client sends no trace
+/// context), Core's and Ironflow's metrics on a Prometheus endpoint.
+async fn worker(address: &str, task_queue: &str, otlp: Option<&str>) -> Result<(), String> {
+    let mut options = ConnectOptions::new(address);
+    let mut interceptor = None;
+    if let Some(endpoint) = otlp {
+        let telemetry = Telemetry::builder()
+            .prometheus(([127, 0, 0, 1], 0).into())
+            .otlp_traces(endpoint)
+            .service_name("echo-worker-ironflow")
+            .build()
+            .map_err(|e| e.to_string())?;
+        let tracing = Arc::new(TracingInterceptor::new(telemetry.tracer()).always_create_workflow_spans());
+        options = options.telemetry(telemetry).interceptor(tracing.clone());
+        interceptor = Some(tracing);
+    }
+    let client = Client::connect(options).await.map_err(|e| e.to_string())?;
+    let mut builder = Worker::builder(&client, task_queue)
         .register_workflow::<EchoWorkflow>()
-        .register_activity(Echo)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .register_activity(Echo);
+    if let Some(tracing) = interceptor {
+        builder = builder.interceptor(tracing);
+    }
+    let worker = builder.build().map_err(|e| e.to_string())?;
     println!("{READY_LINE}");
     worker.run_until_signal().await.map_err(|e| e.to_string())
 }
@@ -83,7 +104,11 @@ async fn replay(histories: &Path) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let result = match WorkerCommand::from_args() {
-        Ok(WorkerCommand::Worker { address, task_queue }) => worker(&address, &task_queue).await,
+        Ok(WorkerCommand::Worker {
+            address,
+            task_queue,
+            otlp,
+        }) => worker(&address, &task_queue, otlp.as_deref()).await,
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };

@@ -98,7 +98,14 @@ async fn replay(histories: &Path) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let result = match WorkerCommand::from_args() {
-        Ok(WorkerCommand::Worker { address, task_queue }) => worker(&address, &task_queue).await,
+        Ok(WorkerCommand::Worker { otlp: Some(_), .. }) => {
+            Err("--otlp: the official worker is only measured with telemetry off".into())
+        }
+        Ok(WorkerCommand::Worker {
+            address,
+            task_queue,
+            otlp: None,
+        }) => worker(&address, &task_queue).await,
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };

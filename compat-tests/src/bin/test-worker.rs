@@ -1,9 +1,12 @@
 //! A worker process hosting every fixture, for tests that kill a worker mid-run.
 //!
-//! Usage: `test-worker <address> <task-queue>`; prints `ready` once polling starts.
+//! Usage: `test-worker <address> <task-queue>`; prints `ready` once polling starts. With
+//! `IRONFLOW_OTLP_TRACES=<endpoint>` it traces its workflows and activities there.
 
 use ironflow::Worker;
 use ironflow::client::{Client, ConnectOptions};
+use ironflow::telemetry::{Telemetry, TracingInterceptor};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,9 +15,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: test-worker <address> <task-queue>");
         std::process::exit(2);
     };
-    let client = Client::connect(ConnectOptions::new(address)).await?;
-    let worker =
-        ironflow_compat_tests::fixtures::register_all(Worker::builder(&client, task_queue)).build()?;
+    let mut options = ConnectOptions::new(address);
+    let mut tracing = None;
+    if let Some(endpoint) = std::env::var("IRONFLOW_OTLP_TRACES")
+        .ok()
+        .filter(|e| !e.is_empty())
+    {
+        let telemetry = Telemetry::builder()
+            .otlp_traces(endpoint)
+            .service_name("test-worker")
+            .build()?;
+        let interceptor = Arc::new(TracingInterceptor::new(telemetry.tracer()));
+        options = options.telemetry(telemetry).interceptor(interceptor.clone());
+        tracing = Some(interceptor);
+    }
+    let client = Client::connect(options).await?;
+    let mut builder = ironflow_compat_tests::fixtures::register_all(Worker::builder(&client, task_queue));
+    if let Some(interceptor) = tracing {
+        builder = builder.interceptor(interceptor);
+    }
+    let worker = builder.build()?;
     println!("ready");
     worker.run_until_signal().await?;
     Ok(())

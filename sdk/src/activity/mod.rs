@@ -44,6 +44,7 @@
 mod context;
 mod definition;
 mod group;
+mod logger;
 pub(crate) mod registry;
 mod retry;
 pub(crate) mod side_effect;
@@ -52,5 +53,6 @@ pub(crate) use context::WorkerShutdownSignal;
 pub use context::{ActivityContext, ActivityInfo, CancelReason};
 pub use definition::{Activity, ActivityDefinition};
 pub use group::{ActivityGroup, ActivityRegistrar};
+pub use logger::ActivityLogger;
 pub(crate) use retry::RETRYABLE_ERRORS_HEADER;
 pub use retry::{InvalidRetryPolicy, RetryPolicy};

@@ -34,18 +34,20 @@ impl Client {
 impl AsyncActivityHandle {
     /// Completes the activity with a result.
     pub async fn complete<T: Serialize>(&self, result: T) -> Result<(), ClientError> {
+        let mut request = RespondActivityTaskCompletedRequest {
+            task_token: self.task_token.clone(),
+            result: Some(Payloads {
+                payloads: to_payloads(&result)?,
+            }),
+            identity: self.client.identity().to_string(),
+            namespace: self.client.namespace().to_string(),
+            ..Default::default()
+        };
+        self.client.encode("completing an activity", &mut request).await?;
         self.client
             .connection()
             .workflow_service()
-            .respond_activity_task_completed(tonic::Request::new(RespondActivityTaskCompletedRequest {
-                task_token: self.task_token.clone(),
-                result: Some(Payloads {
-                    payloads: to_payloads(&result)?,
-                }),
-                identity: self.client.identity().to_string(),
-                namespace: self.client.namespace().to_string(),
-                ..Default::default()
-            }))
+            .respond_activity_task_completed(tonic::Request::new(request))
             .await
             .map_err(|s| ClientError::rpc("RespondActivityTaskCompleted", s))?;
         Ok(())
@@ -53,16 +55,20 @@ impl AsyncActivityHandle {
 
     /// Fails the activity (the retry policy decides whether it runs again).
     pub async fn fail(&self, failure: Failure) -> Result<(), ClientError> {
+        let mut failure = failure.to_proto();
+        self.client.data_converter().encode_failure(&mut failure);
+        let mut request = RespondActivityTaskFailedRequest {
+            task_token: self.task_token.clone(),
+            failure: Some(failure),
+            identity: self.client.identity().to_string(),
+            namespace: self.client.namespace().to_string(),
+            ..Default::default()
+        };
+        self.client.encode("failing an activity", &mut request).await?;
         self.client
             .connection()
             .workflow_service()
-            .respond_activity_task_failed(tonic::Request::new(RespondActivityTaskFailedRequest {
-                task_token: self.task_token.clone(),
-                failure: Some(failure.to_proto()),
-                identity: self.client.identity().to_string(),
-                namespace: self.client.namespace().to_string(),
-                ..Default::default()
-            }))
+            .respond_activity_task_failed(tonic::Request::new(request))
             .await
             .map_err(|s| ClientError::rpc("RespondActivityTaskFailed", s))?;
         Ok(())
@@ -71,19 +77,21 @@ impl AsyncActivityHandle {
     /// Records a heartbeat with details (`()` for none); returns true when cancellation of the
     /// activity was requested.
     pub async fn heartbeat<T: Serialize>(&self, details: T) -> Result<bool, ClientError> {
+        let mut request = RecordActivityTaskHeartbeatRequest {
+            task_token: self.task_token.clone(),
+            details: Some(Payloads {
+                payloads: to_payloads(&details)?,
+            }),
+            identity: self.client.identity().to_string(),
+            namespace: self.client.namespace().to_string(),
+            ..Default::default()
+        };
+        self.client.encode("an activity heartbeat", &mut request).await?;
         let response = self
             .client
             .connection()
             .workflow_service()
-            .record_activity_task_heartbeat(tonic::Request::new(RecordActivityTaskHeartbeatRequest {
-                task_token: self.task_token.clone(),
-                details: Some(Payloads {
-                    payloads: to_payloads(&details)?,
-                }),
-                identity: self.client.identity().to_string(),
-                namespace: self.client.namespace().to_string(),
-                ..Default::default()
-            }))
+            .record_activity_task_heartbeat(tonic::Request::new(request))
             .await
             .map_err(|s| ClientError::rpc("RecordActivityTaskHeartbeat", s))?
             .into_inner();

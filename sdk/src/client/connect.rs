@@ -1,11 +1,15 @@
 //! Connection options: address, namespace, TLS/mTLS, API key, gRPC compression.
 
 use super::ClientError;
+use crate::codec::DataConverter;
+use crate::interceptor::ClientInterceptor;
+use crate::telemetry::Telemetry;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// TLS settings. With no fields set, TLS uses the system's root certificates.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct TlsConfig {
     /// PEM root CA to trust instead of the system roots (self-signed servers).
     pub server_root_ca_cert: Option<Vec<u8>>,
@@ -15,6 +19,22 @@ pub struct TlsConfig {
     pub client_cert: Option<Vec<u8>>,
     /// PEM private key of the client certificate.
     pub client_private_key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TlsConfig {
+    /// Certificates are summarised by size; the private key is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pem = |p: &Option<Vec<u8>>| p.as_ref().map(|b| format!("<{} bytes of PEM>", b.len()));
+        f.debug_struct("TlsConfig")
+            .field("server_root_ca_cert", &pem(&self.server_root_ca_cert))
+            .field("domain", &self.domain)
+            .field("client_cert", &pem(&self.client_cert))
+            .field(
+                "client_private_key",
+                &self.client_private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Transport-level compression of gRPC messages.
@@ -43,7 +63,7 @@ pub enum Compression {
 ///     .api_key("secret");
 /// assert_eq!(opts.url().unwrap().scheme(), "https"); // an API key turns TLS on
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnectOptions {
     /// `host:port`, or a URL (`http://host:port`, `https://host:port`).
     pub address: String,
@@ -61,6 +81,32 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// gRPC compression (default none; see [`Compression`]).
     pub compression: Compression,
+    /// Interceptors of every outbound call, in order (see [`crate::interceptor`]).
+    pub interceptors: Vec<Arc<dyn ClientInterceptor>>,
+    /// Where metrics and traces go, for this client and the workers built from it.
+    pub telemetry: Telemetry,
+    /// The payload codecs (encryption, compression) and failure option, for this client and the
+    /// workers built from it (see [`crate::codec`]).
+    pub data_converter: DataConverter,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    /// Secrets (the API key, header values, the client's private key) are not printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("address", &self.address)
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .field("tls", &self.tls)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("compression", &self.compression)
+            .field("interceptors", &self.interceptors.len())
+            .field("telemetry", &self.telemetry)
+            .field("data_converter", &self.data_converter)
+            .finish()
+    }
 }
 
 impl ConnectOptions {
@@ -75,6 +121,9 @@ impl ConnectOptions {
             headers: HashMap::new(),
             connect_timeout: Duration::from_secs(10),
             compression: Compression::None,
+            interceptors: Vec::new(),
+            telemetry: Telemetry::default(),
+            data_converter: DataConverter::default(),
         }
     }
 
@@ -140,6 +189,21 @@ impl ConnectOptions {
     /// Sets the gRPC compression.
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
+        self
+    }
+    /// Adds an interceptor of every outbound call; several run in the order they were added.
+    pub fn interceptor(mut self, interceptor: Arc<dyn ClientInterceptor>) -> Self {
+        self.interceptors.push(interceptor);
+        self
+    }
+    /// Sets where metrics and traces go (for this client and its workers).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+    /// Sets the payload codecs and failure option (for this client and its workers).
+    pub fn data_converter(mut self, converter: DataConverter) -> Self {
+        self.data_converter = converter;
         self
     }
     /// Adds a gRPC header.

@@ -2,6 +2,7 @@
 
 use super::{Client, ClientError};
 use crate::converter::{Failure, Payload, PayloadError, from_payloads};
+use crate::interceptor::ClientCallKind;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
@@ -266,7 +267,12 @@ impl<O> WorkflowHandle<O> {
                 }
                 Err(status) => return Err(ClientError::rpc("GetWorkflowExecutionHistory", status).into()),
             };
-            let close = response.history.and_then(|h| h.events.into_iter().last());
+            let mut close = response.history.and_then(|h| h.events.into_iter().last());
+            if let Some(event) = &mut close {
+                self.client
+                    .decode(&format!("the result of workflow `{}`", self.workflow_id), event)
+                    .await?;
+            }
             let Some(attributes) = close.and_then(|e| e.attributes) else {
                 // The long poll timed out before the workflow closed: poll again.
                 page_token = response.next_page_token;
@@ -335,7 +341,7 @@ impl<O> WorkflowHandle<O> {
 
     /// Describes the run.
     pub async fn describe(&self) -> Result<WorkflowDescription, ClientError> {
-        let raw = self
+        let mut raw = self
             .client
             .connection
             .workflow_service()
@@ -346,6 +352,12 @@ impl<O> WorkflowHandle<O> {
             .await
             .map_err(|s| ClientError::rpc("DescribeWorkflowExecution", s))?
             .into_inner();
+        self.client
+            .decode(
+                &format!("the description of workflow `{}`", self.workflow_id),
+                &mut raw,
+            )
+            .await?;
         let info = raw.workflow_execution_info.clone().unwrap_or_default();
         let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
         Ok(WorkflowDescription {
@@ -386,7 +398,11 @@ impl<O> WorkflowHandle<O> {
 
     /// Requests cancellation: the workflow sees it at its next await and decides how to end.
     pub async fn cancel(&self, reason: &str) -> Result<(), ClientError> {
-        self.client
+        let (_, intercepted) = self
+            .client
+            .intercept(ClientCallKind::CancelWorkflow, "", &self.workflow_id);
+        let result = self
+            .client
             .connection
             .workflow_service()
             .request_cancel_workflow_execution(tonic::Request::new(RequestCancelWorkflowExecutionRequest {
@@ -399,13 +415,19 @@ impl<O> WorkflowHandle<O> {
                 links: Vec::new(),
             }))
             .await
-            .map_err(|s| ClientError::rpc("RequestCancelWorkflowExecution", s))?;
+            .map_err(|s| ClientError::rpc("RequestCancelWorkflowExecution", s));
+        intercepted.finish(&result);
+        result?;
         Ok(())
     }
 
     /// Terminates the workflow at once; its code gets no say.
     pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
-        self.client
+        let (_, intercepted) =
+            self.client
+                .intercept(ClientCallKind::TerminateWorkflow, "", &self.workflow_id);
+        let result = self
+            .client
             .connection
             .workflow_service()
             .terminate_workflow_execution(tonic::Request::new(TerminateWorkflowExecutionRequest {
@@ -416,7 +438,9 @@ impl<O> WorkflowHandle<O> {
                 ..Default::default()
             }))
             .await
-            .map_err(|s| ClientError::rpc("TerminateWorkflowExecution", s))?;
+            .map_err(|s| ClientError::rpc("TerminateWorkflowExecution", s));
+        intercepted.finish(&result);
+        result?;
         Ok(())
     }
 

@@ -2,9 +2,10 @@
 //! update-with-start).
 
 use super::handle::WorkflowHandle;
-use super::{Client, ClientError, StartWorkflowOptions};
+use super::{Client, ClientError, StartWorkflowOptions, header};
 use crate::Workflow;
 use crate::converter::{Failure, PayloadError, from_payloads, to_payloads};
+use crate::interceptor::ClientCallKind;
 use crate::workflow::{QueryDefinition, SignalDefinition, UpdateDefinition};
 use serde::{Serialize, de::DeserializeOwned};
 use temporalio_common::protos::temporal::api::{
@@ -98,20 +99,28 @@ impl<O> WorkflowHandle<O> {
     /// Sends a signal by name.
     pub async fn signal_by_name<T: Serialize>(&self, name: &str, data: T) -> Result<(), ClientError> {
         let client = self.client();
-        client
+        let input = payloads(&data)?;
+        let (headers, intercepted) =
+            client.intercept(ClientCallKind::SignalWorkflow, name, self.workflow_id());
+        let mut request = SignalWorkflowExecutionRequest {
+            namespace: client.namespace().to_string(),
+            workflow_execution: self.execution_ref(),
+            signal_name: name.to_string(),
+            input,
+            identity: client.identity().to_string(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            header: header(headers),
+            ..Default::default()
+        };
+        client.encode(&format!("signal `{name}`"), &mut request).await?;
+        let result = client
             .connection()
             .workflow_service()
-            .signal_workflow_execution(tonic::Request::new(SignalWorkflowExecutionRequest {
-                namespace: client.namespace().to_string(),
-                workflow_execution: self.execution_ref(),
-                signal_name: name.to_string(),
-                input: payloads(&data)?,
-                identity: client.identity().to_string(),
-                request_id: uuid::Uuid::new_v4().to_string(),
-                ..Default::default()
-            }))
+            .signal_workflow_execution(tonic::Request::new(request))
             .await
-            .map_err(|s| ClientError::rpc("SignalWorkflowExecution", s))?;
+            .map_err(|s| ClientError::rpc("SignalWorkflowExecution", s));
+        intercepted.finish(&result);
+        result?;
         Ok(())
     }
 
@@ -127,19 +136,24 @@ impl<O> WorkflowHandle<O> {
         args: A,
     ) -> Result<R, QueryError> {
         let client = self.client();
-        let response = client
+        let query_args = payloads(&args)?;
+        let (headers, intercepted) =
+            client.intercept(ClientCallKind::QueryWorkflow, name, self.workflow_id());
+        let mut request = QueryWorkflowRequest {
+            namespace: client.namespace().to_string(),
+            execution: self.execution_ref(),
+            query: Some(WorkflowQuery {
+                query_type: name.to_string(),
+                query_args,
+                header: header(headers),
+            }),
+            query_reject_condition: 0,
+        };
+        client.encode(&format!("query `{name}`"), &mut request).await?;
+        let result = client
             .connection()
             .workflow_service()
-            .query_workflow(tonic::Request::new(QueryWorkflowRequest {
-                namespace: client.namespace().to_string(),
-                execution: self.execution_ref(),
-                query: Some(WorkflowQuery {
-                    query_type: name.to_string(),
-                    query_args: payloads(&args)?,
-                    header: None,
-                }),
-                query_reject_condition: 0,
-            }))
+            .query_workflow(tonic::Request::new(request))
             .await
             .map_err(|status| match status.code() {
                 Code::InvalidArgument | Code::Unknown | Code::Internal => QueryError::Failed {
@@ -147,8 +161,12 @@ impl<O> WorkflowHandle<O> {
                     message: status.message().to_string(),
                 },
                 _ => ClientError::rpc("QueryWorkflow", status).into(),
-            })?
-            .into_inner();
+            });
+        intercepted.finish(&result);
+        let mut response = result?.into_inner();
+        client
+            .decode(&format!("the answer to query `{name}`"), &mut response)
+            .await?;
         if let Some(rejected) = response.query_rejected {
             return Err(QueryError::Failed {
                 query: name.to_string(),
@@ -186,29 +204,39 @@ impl<O> WorkflowHandle<O> {
         update_id: Option<String>,
     ) -> Result<R, UpdateError> {
         let client = self.client();
-        let request = update_request(client, self.execution_ref(), name, &args, update_id)?;
+        let mut request = update_request(client, self.execution_ref(), name, &args, update_id)?;
+        let (headers, intercepted) =
+            client.intercept(ClientCallKind::StartWorkflowUpdate, name, self.workflow_id());
+        if let Some(input) = request.request.as_mut().and_then(|r| r.input.as_mut()) {
+            input.header = header(headers);
+        }
         let update_id = request
             .request
             .as_ref()
             .and_then(|r| r.meta.as_ref())
             .map(|m| m.update_id.clone());
-        let response = client
+        client.encode(&format!("update `{name}`"), &mut request).await?;
+        let result = client
             .connection()
             .workflow_service()
             .update_workflow_execution(tonic::Request::new(request))
             .await
-            .map_err(|s| ClientError::rpc("UpdateWorkflowExecution", s))?
-            .into_inner();
+            .map_err(|s| ClientError::rpc("UpdateWorkflowExecution", s));
+        intercepted.finish(&result);
+        let response = result?.into_inner();
         let reference = response.update_ref.or_else(|| {
             Some(UpdateRef {
                 workflow_execution: self.execution_ref(),
                 update_id: update_id.unwrap_or_default(),
             })
         });
-        let outcome = match response.outcome {
+        let mut outcome = match response.outcome {
             Some(o) => o,
             None => poll_update(client, reference).await?,
         };
+        client
+            .decode(&format!("the outcome of update `{name}`"), &mut outcome)
+            .await?;
         decode_outcome(name, outcome)
     }
 
@@ -325,19 +353,33 @@ impl Client {
             workflow_id_conflict_policy: start.workflow_id_conflict_policy,
             signal_name: S::NAME.to_string(),
             signal_input: payloads(&signal_data)?,
+            header: None,
             retry_policy: start.retry_policy,
             search_attributes: start.search_attributes,
             memo: start.memo,
             user_metadata: start.user_metadata,
             ..Default::default()
         };
-        let response = self
+        let mut request = request;
+        let (headers, intercepted) = self.intercept(
+            ClientCallKind::SignalWithStartWorkflow,
+            W::NAME,
+            &request.workflow_id,
+        );
+        request.header = header(headers);
+        self.encode(
+            &format!("signal-with-start of workflow `{}`", request.workflow_id),
+            &mut request,
+        )
+        .await?;
+        let result = self
             .connection()
             .workflow_service()
             .signal_with_start_workflow_execution(tonic::Request::new(request))
             .await
-            .map_err(|s| ClientError::rpc("SignalWithStartWorkflowExecution", s))?
-            .into_inner();
+            .map_err(|s| ClientError::rpc("SignalWithStartWorkflowExecution", s));
+        intercepted.finish(&result);
+        let response = result?.into_inner();
         Ok(WorkflowHandle::new(self.clone(), start.workflow_id, Some(response.run_id)).with_type(W::NAME))
     }
 
@@ -350,36 +392,49 @@ impl Client {
         update_args: U::Args,
         update_id: Option<String>,
     ) -> Result<(WorkflowHandle<W::Output>, U::Result), UpdateError> {
-        let start = self.start_request(W::NAME, &input, &options)?;
+        let mut start = self.start_request(W::NAME, &input, &options)?;
         let workflow_id = start.workflow_id.clone();
+        let (headers, intercepted) =
+            self.intercept(ClientCallKind::UpdateWithStartWorkflow, W::NAME, &workflow_id);
+        start.header = header(headers.clone());
         let execution = Some(WorkflowExecution {
             workflow_id: workflow_id.clone(),
             run_id: String::new(),
         });
-        let update = update_request(self, execution.clone(), U::NAME, &update_args, update_id)?;
+        let mut update = update_request(self, execution.clone(), U::NAME, &update_args, update_id)?;
+        if let Some(input) = update.request.as_mut().and_then(|r| r.input.as_mut()) {
+            input.header = header(headers);
+        }
         let update_id = update
             .request
             .as_ref()
             .and_then(|r| r.meta.as_ref())
             .map(|m| m.update_id.clone());
-        let response = self
+        let mut request = ExecuteMultiOperationRequest {
+            namespace: self.namespace().to_string(),
+            operations: vec![
+                Operation {
+                    operation: Some(operation::Operation::StartWorkflow(start)),
+                },
+                Operation {
+                    operation: Some(operation::Operation::UpdateWorkflow(update)),
+                },
+            ],
+            ..Default::default()
+        };
+        self.encode(
+            &format!("update-with-start of workflow `{workflow_id}`"),
+            &mut request,
+        )
+        .await?;
+        let result = self
             .connection()
             .workflow_service()
-            .execute_multi_operation(tonic::Request::new(ExecuteMultiOperationRequest {
-                namespace: self.namespace().to_string(),
-                operations: vec![
-                    Operation {
-                        operation: Some(operation::Operation::StartWorkflow(start)),
-                    },
-                    Operation {
-                        operation: Some(operation::Operation::UpdateWorkflow(update)),
-                    },
-                ],
-                ..Default::default()
-            }))
+            .execute_multi_operation(tonic::Request::new(request))
             .await
-            .map_err(|s| ClientError::rpc("ExecuteMultiOperation", s))?
-            .into_inner();
+            .map_err(|s| ClientError::rpc("ExecuteMultiOperation", s));
+        intercepted.finish(&result);
+        let response = result?.into_inner();
         let mut run_id = None;
         let mut outcome = None;
         let mut reference = None;
@@ -393,7 +448,7 @@ impl Client {
                 None => {}
             }
         }
-        let outcome = match outcome {
+        let mut outcome = match outcome {
             Some(o) => o,
             None => {
                 let reference = reference.or(Some(UpdateRef {
@@ -403,6 +458,8 @@ impl Client {
                 poll_update(self, reference).await?
             }
         };
+        self.decode(&format!("the outcome of update `{}`", U::NAME), &mut outcome)
+            .await?;
         let result = decode_outcome(U::NAME, outcome)?;
         Ok((
             WorkflowHandle::new(self.clone(), workflow_id, run_id).with_type(W::NAME),

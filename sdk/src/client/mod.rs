@@ -32,9 +32,14 @@ pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
 pub use visibility::WorkflowExecutionSummary;
 
 use crate::Workflow;
+use crate::codec::DataConverter;
 use crate::converter::{PayloadError, to_payload, to_payloads};
+use crate::interceptor::{CallScope, ClientCall, ClientCallKind, ClientInterceptor, Headers};
+use crate::telemetry::Telemetry;
 use serde::Serialize;
+use std::sync::Arc;
 use temporalio_client::{Connection, ConnectionOptions, TlsOptions};
+use temporalio_common::payload_visitor::PayloadVisitable;
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowType},
     taskqueue::v1::TaskQueue,
@@ -105,6 +110,15 @@ pub enum ClientError {
         /// What was unexpected.
         message: String,
     },
+    /// A payload codec could not encode a request or decode a response.
+    #[error("{what}: {source}")]
+    Codec {
+        /// Which call or result.
+        what: String,
+        /// What the codec said.
+        #[source]
+        source: crate::codec::CodecError,
+    },
 }
 
 impl ClientError {
@@ -129,6 +143,33 @@ pub struct Client {
     connection: Connection,
     namespace: String,
     identity: String,
+    interceptors: Arc<[Arc<dyn ClientInterceptor>]>,
+    telemetry: Telemetry,
+    data_converter: DataConverter,
+}
+
+/// The scopes of the interceptors of one call, finished (in reverse order) when it ends.
+#[must_use]
+pub(crate) struct Intercepted(Vec<Box<dyn CallScope>>);
+
+impl Intercepted {
+    pub(crate) fn finish<T, E: std::error::Error + 'static>(self, result: &Result<T, E>) {
+        let error = result
+            .as_ref()
+            .err()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        for scope in self.0.into_iter().rev() {
+            scope.finish(error);
+        }
+    }
+}
+
+/// Headers as the protos carry them (`None` when empty).
+pub(crate) fn header(
+    headers: Headers,
+) -> Option<temporalio_common::protos::temporal::api::common::v1::Header> {
+    (!headers.is_empty())
+        .then_some(temporalio_common::protos::temporal::api::common::v1::Header { fields: headers })
 }
 
 impl std::fmt::Debug for Client {
@@ -179,6 +220,13 @@ impl Client {
                 Compression::None => temporalio_client::GrpcCompression::None,
                 Compression::Gzip => temporalio_client::GrpcCompression::Gzip,
             })
+            .maybe_metrics_meter(o.telemetry.meter().map(|meter| {
+                temporalio_common::telemetry::metrics::TemporalMeter::new(
+                    meter,
+                    Default::default(),
+                    temporalio_common::telemetry::TaskQueueLabelStrategy::UseNormal,
+                )
+            }))
             .client_name("ironflow".to_string())
             .client_version(env!("CARGO_PKG_VERSION").to_string())
             .build();
@@ -192,7 +240,75 @@ impl Client {
             connection,
             namespace: o.namespace,
             identity,
+            interceptors: o.interceptors.into(),
+            telemetry: o.telemetry,
+            data_converter: o.data_converter,
         })
+    }
+
+    /// The payload codecs and failure option of this client and its workers.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.data_converter
+    }
+
+    /// Encodes the payloads of an outbound request.
+    pub(crate) async fn encode<M: PayloadVisitable>(
+        &self,
+        what: &str,
+        message: &mut M,
+    ) -> Result<(), ClientError> {
+        self.data_converter
+            .encode_message(message)
+            .await
+            .map_err(|source| ClientError::Codec {
+                what: what.to_string(),
+                source,
+            })
+    }
+
+    /// Decodes the payloads of a response.
+    pub(crate) async fn decode<M: PayloadVisitable>(
+        &self,
+        what: &str,
+        message: &mut M,
+    ) -> Result<(), ClientError> {
+        self.data_converter
+            .decode_message(message)
+            .await
+            .map_err(|source| ClientError::Codec {
+                what: what.to_string(),
+                source,
+            })
+    }
+
+    /// Where this client's (and its workers') metrics and traces go.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
+    }
+
+    /// Runs the interceptors' `start` for a call; returns the headers to send and the scopes to
+    /// finish when the call ends.
+    pub(crate) fn intercept(
+        &self,
+        kind: ClientCallKind,
+        name: &str,
+        workflow_id: &str,
+    ) -> (Headers, Intercepted) {
+        if self.interceptors.is_empty() {
+            return (Headers::new(), Intercepted(Vec::new()));
+        }
+        let mut call = ClientCall {
+            kind,
+            name: name.to_string(),
+            workflow_id: workflow_id.to_string(),
+            headers: Headers::new(),
+        };
+        let scopes = self
+            .interceptors
+            .iter()
+            .filter_map(|i| i.start(&mut call))
+            .collect();
+        (call.headers, Intercepted(scopes))
     }
 
     /// The namespace.
@@ -226,9 +342,14 @@ impl Client {
         input: I,
         options: StartWorkflowOptions,
     ) -> Result<WorkflowHandle<O>, ClientError> {
-        let request = self.start_request(workflow_type, &input, &options)?;
+        let mut request = self.start_request(workflow_type, &input, &options)?;
         let workflow_id = request.workflow_id.clone();
-        let response = self
+        let (headers, intercepted) =
+            self.intercept(ClientCallKind::StartWorkflow, workflow_type, &workflow_id);
+        request.header = header(headers);
+        self.encode(&format!("starting workflow `{workflow_id}`"), &mut request)
+            .await?;
+        let result = self
             .connection
             .workflow_service()
             .start_workflow_execution(tonic::Request::new(request))
@@ -239,8 +360,9 @@ impl Client {
                     message: status.message().to_string(),
                 },
                 _ => ClientError::rpc("StartWorkflowExecution", status),
-            })?
-            .into_inner();
+            });
+        intercepted.finish(&result);
+        let response = result?.into_inner();
         Ok(WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)).with_type(workflow_type))
     }
 

@@ -43,7 +43,7 @@ impl Client {
         let mut out = Vec::new();
         let mut token = Vec::new();
         loop {
-            let response = self
+            let mut response = self
                 .connection()
                 .workflow_service()
                 .list_workflow_executions(tonic::Request::new(ListWorkflowExecutionsRequest {
@@ -55,6 +55,7 @@ impl Client {
                 .await
                 .map_err(|s| ClientError::rpc("ListWorkflowExecutions", s))?
                 .into_inner();
+            self.decode("the memo of listed workflows", &mut response).await?;
             let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
             out.extend(response.executions.into_iter().map(|e| {
                 WorkflowExecutionSummary {

@@ -360,10 +360,26 @@ impl Failure {
             Some(other) => FailureKind::Other(Box::new(other.clone())),
             None => FailureKind::Unspecified,
         };
+        // A failure whose message and stack trace were moved into `encoded_attributes` (the
+        // other SDKs' `encode_common_attributes`, Ironflow's `encode_failure_attributes`) gets
+        // them back, once the codecs have decoded that payload.
+        let (mut message, mut stack_trace) = (proto.message.clone(), proto.stack_trace.clone());
+        if let Some(attributes) = proto
+            .encoded_attributes
+            .as_ref()
+            .and_then(|p| super::from_payload::<serde_json::Value>(p).ok())
+        {
+            if let Some(m) = attributes.get("message").and_then(|m| m.as_str()) {
+                message = m.to_string();
+            }
+            if let Some(t) = attributes.get("stack_trace").and_then(|t| t.as_str()) {
+                stack_trace = t.to_string();
+            }
+        }
         Failure {
-            message: proto.message.clone(),
+            message,
             kind,
-            stack_trace: proto.stack_trace.clone(),
+            stack_trace,
             source: proto.source.clone(),
             cause: proto.cause.as_ref().map(|c| Box::new(Failure::from_proto(c))),
         }

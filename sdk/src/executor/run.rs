@@ -14,6 +14,8 @@ use super::registry::{MainFuture, RunCompletion, WorkflowRegistry};
 use super::state::{CommandKey, NewRoutine, Resolution, RunState, SharedState};
 use super::waker::RunWaker;
 use crate::converter::Failure;
+use crate::interceptor::{OutboundCommand, WorkerInterceptor, WorkflowOutcome};
+use crate::telemetry::metrics::WorkerMetrics;
 use futures::future::LocalBoxFuture;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -38,11 +40,26 @@ use temporalio_common::protos::{
 /// How many times one activation may re-poll workflow code that keeps waking itself.
 const MAX_POLL_PASSES: usize = 10_000;
 
-/// Where a run lives: the worker's namespace and task queue (Core's activation does not say).
-#[derive(Debug, Clone)]
+/// Where a run lives: the worker's namespace and task queue (Core's activation does not say),
+/// and who watches it: the worker's interceptors and metrics.
+#[derive(Clone)]
 pub(crate) struct RunEnvironment {
     pub(crate) namespace: String,
     pub(crate) task_queue: String,
+    pub(crate) interceptors: Arc<[Arc<dyn WorkerInterceptor>]>,
+    pub(crate) metrics: WorkerMetrics,
+}
+
+impl RunEnvironment {
+    /// An environment with no interceptors and no metrics.
+    pub(crate) fn plain(namespace: &str, task_queue: &str) -> Self {
+        Self {
+            namespace: namespace.to_string(),
+            task_queue: task_queue.to_string(),
+            interceptors: Arc::new([]),
+            metrics: WorkerMetrics::default(),
+        }
+    }
 }
 
 /// A routine polled alongside the main future: a signal or update handler, or a routine
@@ -63,6 +80,8 @@ pub(crate) struct Run {
     waker: Arc<RunWaker>,
     /// The versioning behaviour the workflow type declares, reported with every completion.
     versioning_behavior: Option<VersioningBehavior>,
+    /// Set once the interceptors were told the run's code started.
+    start_reported: bool,
     /// Set after a panic or a non-deterministic wake: every later activation fails until Core
     /// evicts the run.
     poisoned: Option<(String, WorkflowTaskFailedCause)>,
@@ -136,7 +155,13 @@ impl Run {
             cron_schedule: non_empty(&init.cron_schedule),
             headers: init.headers.clone(),
         };
-        let mut run_state = RunState::new(info, init.randomness_seed, activation_time);
+        let mut run_state = RunState::with_observers(
+            info,
+            init.randomness_seed,
+            activation_time,
+            env.interceptors.clone(),
+            env.metrics.clone(),
+        );
         run_state.set_initial_properties(
             init.search_attributes
                 .as_ref()
@@ -161,6 +186,7 @@ impl Run {
             routines: Vec::new(),
             waker,
             versioning_behavior: registered.versioning_behavior,
+            start_reported: false,
             poisoned: None,
         })
     }
@@ -168,6 +194,20 @@ impl Run {
     /// The workflow type.
     pub(crate) fn workflow_type(&self) -> &str {
         &self.workflow_type
+    }
+
+    /// Core evicted the run; a non-determinism eviction is counted.
+    pub(crate) fn evicted(self, activation: &WorkflowActivation) {
+        use temporalio_common::protos::coresdk::workflow_activation::remove_from_cache::EvictionReason;
+        let nondeterministic = activation.jobs.iter().any(|j| {
+            matches!(&j.variant, Some(Job::RemoveFromCache(r)) if r.reason == EvictionReason::Nondeterminism as i32)
+        });
+        if nondeterministic {
+            self.state
+                .borrow()
+                .metrics()
+                .nondeterminism_error(&self.workflow_type);
+        }
     }
 
     /// Applies one activation and returns its completion.
@@ -182,6 +222,10 @@ impl Run {
             activation.history_length,
             activation.continue_as_new_suggested,
         );
+        if !self.start_reported {
+            self.start_reported = true;
+            self.state.borrow().intercept(|i, call| i.workflow_started(call));
+        }
         let mut queries = Vec::new();
         let mut has_non_query = false;
         for job in activation.jobs {
@@ -205,6 +249,10 @@ impl Run {
                  into an activity.",
                 self.workflow_type, self.run_id
             );
+            self.state
+                .borrow()
+                .metrics()
+                .nondeterminism_error(&self.workflow_type);
             self.poisoned = Some((msg.clone(), WorkflowTaskFailedCause::NonDeterministicError));
             return fail(&self.run_id, msg, WorkflowTaskFailedCause::NonDeterministicError);
         }
@@ -262,7 +310,10 @@ impl Run {
             }
             Job::UpdateRandomSeed(s) => st.reseed(s.randomness_seed),
             Job::CancelWorkflow(c) => st.request_workflow_cancel(c.reason),
-            Job::SignalWorkflow(s) => st.push_signal(s.signal_name, s.input),
+            Job::SignalWorkflow(s) => {
+                st.intercept(|i, call| i.signal_received(call, &s.signal_name, &s.headers));
+                st.push_signal(s.signal_name, s.input)
+            }
             Job::DoUpdate(u) => st.push_update(u),
             Job::NotifyHasPatch(p) => st.notify_patch(p.patch_id),
             Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
@@ -365,6 +416,11 @@ impl Run {
                 self.state.borrow_mut().defer_update(update);
                 continue;
             };
+            if update.run_validator && entry.validator.is_some() {
+                self.state
+                    .borrow()
+                    .intercept(|i, call| i.update_validating(call, &update.name, &update.headers));
+            }
             if update.run_validator
                 && let Some(validator) = &entry.validator
                 && let Err(failure) = self
@@ -372,6 +428,7 @@ impl Run {
                         validator(&update.input)
                     })
             {
+                self.count_decode_error(&failure, "update");
                 self.state.borrow_mut().push_command(update_cmd(
                     update.protocol_instance_id,
                     update_response::Response::Rejected(failure.to_proto()),
@@ -383,6 +440,7 @@ impl Run {
             let handler = entry.handler.clone();
             let input = update.input;
             let mut st = self.state.borrow_mut();
+            st.intercept(|i, call| i.update_accepted(call, &update.name, &update.headers));
             st.push_command(update_cmd(id.clone(), update_response::Response::Accepted(())));
             st.handler_started();
             st.spawn_routine(NewRoutine {
@@ -394,7 +452,12 @@ impl Run {
                     st.handler_finished();
                     let response = match result {
                         Ok(payload) => update_response::Response::Completed(payload),
-                        Err(failure) => update_response::Response::Rejected(failure.to_proto()),
+                        Err(failure) => {
+                            if failure.application_type() == Some("PayloadDecodeError") {
+                                st.metrics().payload_decode_error("update");
+                            }
+                            update_response::Response::Rejected(failure.to_proto())
+                        }
                     };
                     st.push_command(update_cmd(id, response));
                 }),
@@ -469,6 +532,22 @@ impl Run {
         }
         let mut st = self.state.borrow_mut();
         let cancelled = st.cancel_reason().is_some();
+        let outcome = match &result {
+            RunCompletion::Completed(_) => Some(WorkflowOutcome::Completed),
+            RunCompletion::Cancelled => Some(WorkflowOutcome::Cancelled),
+            RunCompletion::Failed(f) if cancelled && f.is_cancelled() => Some(WorkflowOutcome::Cancelled),
+            RunCompletion::Failed(f) => Some(WorkflowOutcome::Failed(&f.message)),
+            RunCompletion::ContinueAsNew(_) => Some(WorkflowOutcome::ContinuedAsNew),
+            RunCompletion::FailTask(_) => None,
+        };
+        if let Some(outcome) = outcome {
+            st.intercept(|i, call| i.workflow_completed(call, outcome));
+        }
+        if let RunCompletion::Failed(f) = &result
+            && f.application_type() == Some("PayloadDecodeError")
+        {
+            st.metrics().payload_decode_error("workflow");
+        }
         let command = match result {
             RunCompletion::Completed(payload) => {
                 Cmd::CompleteWorkflowExecution(wc::CompleteWorkflowExecution {
@@ -476,7 +555,16 @@ impl Run {
                 })
             }
             RunCompletion::Cancelled => Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default()),
-            RunCompletion::ContinueAsNew(c) => Cmd::ContinueAsNewWorkflowExecution(*c),
+            RunCompletion::ContinueAsNew(mut c) => {
+                let workflow_type = c.workflow_type.clone();
+                st.intercept_outbound(
+                    OutboundCommand::ContinueAsNew {
+                        workflow_type: &workflow_type,
+                    },
+                    &mut c.headers,
+                );
+                Cmd::ContinueAsNewWorkflowExecution(*c)
+            }
             RunCompletion::Failed(f) if cancelled && f.is_cancelled() => {
                 Cmd::CancelWorkflowExecution(wc::CancelWorkflowExecution::default())
             }
@@ -498,6 +586,9 @@ impl Run {
     }
 
     fn answer_query(&self, q: QueryWorkflow) -> wc::WorkflowCommand {
+        self.state
+            .borrow()
+            .intercept(|i, call| i.query_received(call, &q.query_type, &q.headers));
         let handler = self.state.borrow().query_handler(&q.query_type);
         let result = match (q.query_type.as_str(), handler) {
             (name, Some(handler)) => {
@@ -523,7 +614,10 @@ impl Run {
             Ok(payload) => query_result::Variant::Succeeded(QuerySuccess {
                 response: Some(payload),
             }),
-            Err(failure) => query_result::Variant::Failed(failure.to_proto()),
+            Err(failure) => {
+                self.count_decode_error(&failure, "query");
+                query_result::Variant::Failed(failure.to_proto())
+            }
         };
         wc::WorkflowCommand {
             variant: Some(Cmd::RespondToQuery(QueryResult {
@@ -531,6 +625,12 @@ impl Run {
                 variant: Some(variant),
             })),
             ..Default::default()
+        }
+    }
+
+    fn count_decode_error(&self, failure: &Failure, what: &str) {
+        if failure.application_type() == Some("PayloadDecodeError") {
+            self.state.borrow().metrics().payload_decode_error(what);
         }
     }
 

@@ -285,7 +285,9 @@ fn handle(
 ) -> WorkflowActivationCompletion {
     let run_id = activation.run_id.clone();
     if activation.is_only_eviction() {
-        runs.remove(&run_id);
+        if let Some(run) = runs.remove(&run_id) {
+            run.evicted(&activation);
+        }
         return WorkflowActivationCompletion::empty(run_id);
     }
     let init = activation.jobs.iter().find_map(|j| match &j.variant {

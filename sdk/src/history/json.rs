@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use std::sync::OnceLock;
 
-static DESCRIPTORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/temporal_descriptors.bin"));
+use crate::converter::protobuf::TEMPORAL_DESCRIPTORS as DESCRIPTORS;
 
 /// A history could not be read from or written to JSON.
 #[derive(Debug, thiserror::Error)]

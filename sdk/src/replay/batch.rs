@@ -6,6 +6,7 @@
 //! (one per shard, see [`super::Replayer::parallelism`]); this module is one chain.
 
 use super::{Prepared, ReplayOutcome};
+use crate::codec::DataConverter;
 use crate::executor::registry::WorkflowRegistry;
 use crate::executor::run::RunEnvironment;
 use crate::executor::threads::WorkflowThreads;
@@ -49,6 +50,7 @@ impl Batch {
 /// a fresh worker. Returns (input index, outcome) pairs.
 pub(super) async fn run(
     registry: &Arc<WorkflowRegistry>,
+    converter: &DataConverter,
     timeout: Duration,
     queue: &mut VecDeque<Prepared>,
 ) -> Vec<(usize, ReplayOutcome)> {
@@ -67,10 +69,7 @@ pub(super) async fn run(
         Ok(c) => c,
         Err(e) => return fail_all(queue, format!("cannot start Core's replay worker: {e:#}")),
     };
-    let env = RunEnvironment {
-        namespace: "default".into(),
-        task_queue: "ironflow-replay".into(),
-    };
+    let env = RunEnvironment::plain("default", "ironflow-replay");
     let mut threads = match WorkflowThreads::start(1, registry.clone(), env) {
         Ok(t) => t,
         Err(e) => return fail_all(queue, format!("cannot start a workflow thread: {e}")),
@@ -113,7 +112,20 @@ pub(super) async fn run(
             }
             Ok(Ok(a)) => a,
         };
+        let mut activation = activation;
         let run_id = activation.run_id.clone();
+        if let Err(e) = converter.decode_message(&mut activation).await {
+            // The run fails its task; Core then evicts it, and the eviction reports this.
+            let message = format!("a payload cannot be decoded by the replayer's codecs: {e}");
+            failures.insert(run_id.clone(), message.clone());
+            let completion = WorkflowActivationCompletion::fail(
+                &run_id,
+                crate::converter::Failure::application(message, "PayloadDecodeError", false).to_proto(),
+                None,
+            );
+            let _ = core.complete_workflow_activation(completion).await;
+            continue;
+        }
         if activation.is_only_eviction() {
             let (reason, message) = eviction(&activation);
             let _ = threads.dispatch(activation).reply.await;
@@ -133,10 +145,10 @@ pub(super) async fn run(
             )
         });
         let env = match batch.by_run.get(&run_id) {
-            Some(&position) if starts => Some(RunEnvironment {
-                namespace: "default".into(),
-                task_queue: batch.items[position].task_queue.clone(),
-            }),
+            Some(&position) if starts => Some(RunEnvironment::plain(
+                "default",
+                &batch.items[position].task_queue,
+            )),
             _ => None,
         };
         let reply = threads.dispatch_with_env(activation, env);

@@ -200,6 +200,7 @@ pub struct Replayer {
     workflows: WorkflowRegistry,
     timeout: Duration,
     parallelism: usize,
+    converter: crate::codec::DataConverter,
 }
 
 impl Default for Replayer {
@@ -224,7 +225,16 @@ impl Replayer {
             workflows: WorkflowRegistry::default(),
             timeout: Duration::from_secs(30),
             parallelism: std::thread::available_parallelism().map_or(1, usize::from),
+            converter: crate::codec::DataConverter::default(),
         }
+    }
+
+    /// Decodes the histories' payloads with these codecs (the ones the workers that wrote them
+    /// used; see [`crate::codec`]). Without them, an encoded payload fails the replay with a
+    /// verdict naming its encoding.
+    pub fn data_converter(mut self, converter: crate::codec::DataConverter) -> Self {
+        self.converter = converter;
+        self
     }
 
     /// Registers a workflow type to replay histories of.
@@ -390,10 +400,11 @@ impl Replayer {
         let mut running = tokio::task::JoinSet::new();
         for mut shard in shard_queues {
             let registry = registry.clone();
+            let converter = self.converter.clone();
             running.spawn(async move {
                 let mut outcomes = Vec::new();
                 while !shard.is_empty() {
-                    outcomes.extend(batch::run(&registry, timeout, &mut shard).await);
+                    outcomes.extend(batch::run(&registry, &converter, timeout, &mut shard).await);
                 }
                 outcomes
             });

@@ -280,7 +280,13 @@ impl DevServer {
 
     /// A client connected to the server's namespace.
     pub async fn client(&self) -> Result<Client, ClientError> {
-        Client::connect(ConnectOptions::new(&self.address).namespace(&self.namespace)).await
+        Client::connect(self.connect_options()).await
+    }
+
+    /// Options connecting to this server's address and namespace, to add to (telemetry,
+    /// interceptors) before [`Client::connect`].
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions::new(&self.address).namespace(&self.namespace)
     }
 }
 

@@ -36,6 +36,7 @@ use crate::client::Client;
 use crate::executor::registry::WorkflowRegistry;
 use crate::executor::run::RunEnvironment;
 use crate::executor::threads::WorkflowThreads;
+use crate::interceptor::WorkerInterceptor;
 use crate::workflow::{VersioningBehavior, Workflow, registration};
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,9 +108,17 @@ pub struct WorkerBuilder {
     workflow_threads: usize,
     deadlock_timeout: Option<Duration>,
     deployment: Option<(String, String, VersioningBehavior)>,
+    interceptors: Vec<Arc<dyn WorkerInterceptor>>,
 }
 
 impl WorkerBuilder {
+    /// Adds an interceptor of this worker's workflows and activities (see
+    /// [`crate::interceptor`]); several run in the order they were added.
+    pub fn interceptor(mut self, interceptor: Arc<dyn WorkerInterceptor>) -> Self {
+        self.interceptors.push(interceptor);
+        self
+    }
+
     /// Registers a workflow type.
     pub fn register_workflow<W: Workflow>(mut self) -> Self {
         registration::register::<W>(&mut self.workflows);
@@ -348,9 +357,18 @@ impl WorkerBuilder {
             task_queue: self.task_queue.clone(),
             source: e.into(),
         };
-        let runtime_options = RuntimeOptions::builder().build().map_err(WorkerError::Config)?;
+        let telemetry = self.client.telemetry().clone();
+        let runtime_options = RuntimeOptions::builder()
+            .telemetry_options(
+                temporalio_common::telemetry::TelemetryOptions::builder()
+                    .maybe_metrics(telemetry.meter())
+                    .build(),
+            )
+            .build()
+            .map_err(WorkerError::Config)?;
         let runtime = CoreRuntime::new_assume_tokio(runtime_options).map_err(start_err)?;
         let core = init_worker(&runtime, config, self.client.connection().clone()).map_err(start_err)?;
+        let metrics = telemetry.worker_metrics().for_task_queue(&self.task_queue);
         Ok(Worker {
             core: Arc::new(core),
             _runtime: runtime,
@@ -361,6 +379,9 @@ impl WorkerBuilder {
             workflow_threads: self.workflow_threads,
             deadlock_timeout: self.deadlock_timeout,
             shutdown: ShutdownHandle::default(),
+            interceptors: self.interceptors.into(),
+            metrics,
+            converter: self.client.data_converter().clone(),
         })
     }
 }
@@ -377,6 +398,9 @@ pub struct Worker {
     workflow_threads: usize,
     deadlock_timeout: Option<Duration>,
     shutdown: ShutdownHandle,
+    interceptors: Arc<[Arc<dyn WorkerInterceptor>]>,
+    metrics: crate::telemetry::metrics::WorkerMetrics,
+    converter: crate::codec::DataConverter,
 }
 
 impl Worker {
@@ -397,6 +421,7 @@ impl Worker {
             workflow_threads: 1,
             deadlock_timeout: Some(Duration::from_secs(2)),
             deployment: None,
+            interceptors: Vec::new(),
         }
     }
 
@@ -476,6 +501,9 @@ impl Worker {
             workflow_threads,
             deadlock_timeout,
             shutdown,
+            interceptors,
+            metrics,
+            converter,
         } = self;
         core.validate().await.map_err(|e| WorkerError::Start {
             task_queue: task_queue.clone(),
@@ -492,6 +520,8 @@ impl Worker {
             let env = RunEnvironment {
                 namespace,
                 task_queue: task_queue.clone(),
+                interceptors: interceptors.clone(),
+                metrics: metrics.clone(),
             };
             Some(
                 WorkflowThreads::start(workflow_threads, workflows.clone(), env)
@@ -512,7 +542,16 @@ impl Worker {
         };
         let wf = async {
             match threads {
-                Some(t) => workflow_loop::run(core.clone(), t, deadlock_timeout).await,
+                Some(t) => {
+                    workflow_loop::run(
+                        core.clone(),
+                        t,
+                        deadlock_timeout,
+                        metrics.clone(),
+                        converter.clone(),
+                    )
+                    .await
+                }
                 None => Ok(()),
             }
         };
@@ -521,7 +560,13 @@ impl Worker {
             if activities.is_empty() && workflows.is_empty() {
                 Ok(())
             } else {
-                activity_loop::run(core.clone(), activities.clone(), activity_shutdown.clone()).await
+                let observers = activity_loop::Observers {
+                    interceptors: interceptors.clone(),
+                    metrics: metrics.clone(),
+                    shutdown: activity_shutdown.clone(),
+                    converter: converter.clone(),
+                };
+                activity_loop::run(core.clone(), activities.clone(), observers).await
             }
         };
         let (wf_result, act_result) = tokio::join!(wf, act);

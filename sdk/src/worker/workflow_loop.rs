@@ -1,8 +1,11 @@
 //! The workflow poll loop: Core activation → workflow thread → completion → Core, with deadlock
 //! detection.
 
+use crate::codec::DataConverter;
+use crate::converter::Failure;
 use crate::executor::run::fail;
 use crate::executor::threads::{Dispatched, WorkflowThreads};
+use crate::telemetry::metrics::WorkerMetrics;
 use std::sync::Arc;
 use std::time::Duration;
 use temporalio_common::protos::{
@@ -18,20 +21,50 @@ pub(super) async fn run(
     core: Arc<CoreWorker>,
     mut threads: WorkflowThreads,
     deadlock_timeout: Option<Duration>,
+    metrics: WorkerMetrics,
+    converter: DataConverter,
 ) -> Result<(), String> {
     let mut in_flight = JoinSet::new();
     let result = loop {
         while in_flight.try_join_next().is_some() {}
         match core.poll_workflow_activation().await {
-            Ok(activation) => {
+            Ok(mut activation) => {
                 let run_id = activation.run_id.clone();
+                // Decoded here, in order, before the run sees it: Core sends a run's next
+                // activation only after this one's completion.
+                if let Err(e) = converter.decode_message(&mut activation).await {
+                    metrics.payload_decode_error("activation");
+                    let message = format!(
+                        "a payload of workflow run {run_id} cannot be decoded by the worker's codecs: {e}; \
+                         the workflow task will be retried (deploy the codec or key it needs)"
+                    );
+                    tracing::error!(run_id = %run_id, "{message}");
+                    let completion = WorkflowActivationCompletion::fail(
+                        &run_id,
+                        Failure::application(message, "PayloadDecodeError", false).to_proto(),
+                        Some(WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure),
+                    );
+                    if let Err(e) = core.complete_workflow_activation(completion).await {
+                        tracing::error!(run_id = %run_id, error = %e, "Core rejected a workflow activation completion");
+                    }
+                    continue;
+                }
                 let dispatched = threads.dispatch(activation);
                 for lost in threads.take_lost_runs() {
                     core.request_workflow_eviction(&lost);
                 }
                 let core = core.clone();
+                let metrics = metrics.clone();
+                let converter = converter.clone();
                 in_flight.spawn(async move {
-                    let completion = await_completion(dispatched, &run_id, deadlock_timeout).await;
+                    let mut completion = await_completion(dispatched, &run_id, deadlock_timeout, &metrics).await;
+                    if let Err(e) = converter.encode_workflow_completion(&mut completion).await {
+                        let message = format!(
+                            "the completion of workflow run {run_id} cannot be encoded by the worker's codecs: {e}"
+                        );
+                        tracing::error!(run_id = %run_id, "{message}");
+                        completion = fail(&run_id, message, WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure);
+                    }
                     if let Err(e) = core.complete_workflow_activation(completion).await {
                         tracing::error!(run_id = %run_id, error = %e, "Core rejected a workflow activation completion");
                     }
@@ -55,6 +88,7 @@ async fn await_completion(
     dispatched: Dispatched,
     run_id: &str,
     deadlock_timeout: Option<Duration>,
+    metrics: &WorkerMetrics,
 ) -> WorkflowActivationCompletion {
     let Dispatched { mut reply, health } = dispatched;
     let cause = WorkflowTaskFailedCause::WorkflowWorkerUnhandledFailure;
@@ -82,6 +116,7 @@ async fn await_completion(
                 }
                 if let Some((busy_run, workflow_type, elapsed)) = health.blocked_for(limit) {
                     health.declare_dead();
+                    metrics.deadlock_detected(&workflow_type);
                     let message = if busy_run == run_id {
                         format!(
                             "deadlock detected: workflow `{workflow_type}` (run {run_id}) did not yield for {elapsed:.1?} \

@@ -13,6 +13,7 @@ use super::timer::Timer;
 use crate::activity::{ActivityDefinition, RETRYABLE_ERRORS_HEADER, RetryPolicy};
 use crate::converter::{Failure, Payload, PayloadError, from_payloads, to_payload, to_payloads};
 use crate::executor::state::{CommandKey, CommandSpec, Resolution, RunState, SeqKind, SharedState};
+use crate::interceptor::OutboundCommand;
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -276,6 +277,14 @@ impl<O: DeserializeOwned> CommandKind for RemoteKind<O> {
         let input = self.call.checked(false).map_err(Err)?;
         let seq = st.next_seq(SeqKind::Activity);
         let o = &self.call.options;
+        let mut headers = self.call.headers();
+        st.intercept_outbound(
+            OutboundCommand::Activity {
+                activity_type: &self.call.activity_type,
+                local: false,
+            },
+            &mut headers,
+        );
         let command = Variant::ScheduleActivity(wc::ScheduleActivity {
             seq,
             activity_id: o.activity_id.clone().unwrap_or_else(|| seq.to_string()),
@@ -284,7 +293,7 @@ impl<O: DeserializeOwned> CommandKind for RemoteKind<O> {
                 .task_queue
                 .clone()
                 .unwrap_or_else(|| st.info().task_queue.clone()),
-            headers: self.call.headers(),
+            headers,
             arguments: input,
             schedule_to_close_timeout: duration(o.schedule_to_close_timeout),
             schedule_to_start_timeout: duration(o.schedule_to_start_timeout),
@@ -376,13 +385,21 @@ impl CommandKind for LocalKind {
         let input = self.call.checked(true).map_err(Err)?;
         let seq = st.next_seq(SeqKind::Activity);
         let o = &self.call.options;
+        let mut headers = self.call.headers();
+        st.intercept_outbound(
+            OutboundCommand::Activity {
+                activity_type: &self.call.activity_type,
+                local: true,
+            },
+            &mut headers,
+        );
         let command = Variant::ScheduleLocalActivity(wc::ScheduleLocalActivity {
             seq,
             activity_id: o.activity_id.clone().unwrap_or_else(|| seq.to_string()),
             activity_type: self.call.activity_type.clone(),
             attempt: self.attempt,
             original_schedule_time: self.original_schedule_time.map(Into::into),
-            headers: self.call.headers(),
+            headers,
             arguments: input,
             schedule_to_close_timeout: duration(o.schedule_to_close_timeout),
             start_to_close_timeout: duration(o.start_to_close_timeout),

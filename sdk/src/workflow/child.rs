@@ -41,6 +41,7 @@ use super::id_policy::IdReusePolicy;
 use crate::activity::RetryPolicy;
 use crate::converter::{Failure, Payload, PayloadError, from_payloads, to_payloads};
 use crate::executor::state::{CommandKey, CommandSpec, Resolution, RunState, SeqKind, SharedState};
+use crate::interceptor::OutboundCommand;
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::future::Future;
@@ -286,6 +287,13 @@ impl<O: DeserializeOwned> CommandKind for StartKind<O> {
         };
         let seq = st.next_seq(SeqKind::Child);
         let dur = |d: Option<Duration>| d.and_then(|d| d.try_into().ok());
+        let mut headers = Default::default();
+        st.intercept_outbound(
+            OutboundCommand::ChildWorkflow {
+                workflow_type: &spec.workflow_type,
+            },
+            &mut headers,
+        );
         let command = Variant::StartChildWorkflowExecution(wc::StartChildWorkflowExecution {
             seq,
             namespace: info.namespace.clone(),
@@ -313,6 +321,7 @@ impl<O: DeserializeOwned> CommandKind for StartKind<O> {
                     ChildWorkflowCancellationType::WaitCancellationRequested
                 }
             } as i32,
+            headers,
             ..Default::default()
         });
         // The result's slot joins the same scope as the start, so cancelling the scope cancels a

@@ -7,6 +7,7 @@ use super::definition::SignalDefinition;
 use super::error::ExternalWorkflowError;
 use crate::converter::{Payload, PayloadError, to_payloads};
 use crate::executor::state::{CommandKey, CommandSpec, Resolution, RunState, SeqKind, SharedState};
+use crate::interceptor::OutboundCommand;
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
@@ -108,6 +109,11 @@ impl CommandKind for SignalKind {
             Err(e) => return Err(Err(ExternalWorkflowError::Encode(e.clone()))),
         };
         let seq = st.next_seq(SeqKind::SignalExternal);
+        let mut headers = Default::default();
+        st.intercept_outbound(
+            OutboundCommand::SignalExternal { signal: &self.name },
+            &mut headers,
+        );
         Ok(CommandSpec {
             key: CommandKey::SignalExternal(seq),
             command: Variant::SignalExternalWorkflowExecution(wc::SignalExternalWorkflowExecution {
@@ -115,7 +121,7 @@ impl CommandKind for SignalKind {
                 target: Some(self.target.clone()),
                 signal_name: self.name.clone(),
                 args,
-                ..Default::default()
+                headers,
             }),
             cancel: Some(Variant::CancelSignalWorkflow(wc::CancelSignalWorkflow { seq })),
             cancelled_locally: None,

@@ -68,6 +68,7 @@ mod definition;
 mod error;
 mod external;
 mod id_policy;
+mod logger;
 mod patching;
 mod properties;
 pub(crate) mod registration;
@@ -96,6 +97,7 @@ pub use error::{
 };
 pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflow};
 pub use id_policy::{IdConflictPolicy, IdReusePolicy};
+pub use logger::WorkflowLogger;
 pub use signals::{AnySignalFuture, SignalChannel, SignalFuture, WaitCondition};
 pub use state::{QueryHandler, SignalHandler, UpdateRegistration, WorkflowHandlers, WorkflowState};
 pub use timer::Timer;

@@ -256,8 +256,11 @@ impl<S: 'static> WorkflowState<S> {
                                 });
                             }
                         }
-                        Err(e) => tracing::warn!(workflow_id = %workflow_id, signal = Sig::NAME, error = %e,
-                            "signal data does not decode; the signal is skipped"),
+                        Err(e) => {
+                            routines.borrow().metrics().payload_decode_error("signal");
+                            tracing::warn!(workflow_id = %workflow_id, signal = Sig::NAME, error = %e,
+                                "signal data does not decode; the signal is skipped")
+                        }
                     }
                 }
             }),

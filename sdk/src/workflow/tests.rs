@@ -236,10 +236,7 @@ fn threads() -> WorkflowThreads {
     register::<Scoped>(&mut reg);
     register::<NotYet>(&mut reg);
     register::<Pinned>(&mut reg);
-    let env = RunEnvironment {
-        namespace: "default".into(),
-        task_queue: "tq".into(),
-    };
+    let env = RunEnvironment::plain("default", "tq");
     WorkflowThreads::start(1, Arc::new(reg), env).unwrap()
 }
 

@@ -29,6 +29,8 @@ impl CommandKind for TimerKind {
             return Err(Ok(()));
         }
         let seq = st.next_seq(SeqKind::Timer);
+        let duration = self.duration;
+        st.intercept(|i, call| i.timer_started(call, duration));
         Ok(CommandSpec {
             key: CommandKey::Timer(seq),
             command: Variant::StartTimer(wc::StartTimer {

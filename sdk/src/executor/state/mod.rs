@@ -18,9 +18,12 @@ pub(crate) use scope::Scope;
 
 use super::info::WorkflowInfo;
 use crate::converter::{Failure, Memo, SearchAttributes};
+use crate::interceptor::{Headers, OutboundCommand, WorkerInterceptor, WorkflowCall};
+use crate::telemetry::metrics::WorkerMetrics;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::SystemTime;
 use temporalio_common::protos::coresdk::workflow_commands::{
@@ -81,13 +84,28 @@ pub(crate) struct RunState {
     patch_markers_sent: HashSet<String>,
     search_attributes: SearchAttributes,
     memo: Memo,
+    /// The worker's interceptors, in registration order.
+    interceptors: Arc<[Arc<dyn WorkerInterceptor>]>,
+    metrics: WorkerMetrics,
 }
 
 /// Shared handle to a run's state (single-threaded).
 pub(crate) type SharedState = Rc<RefCell<RunState>>;
 
 impl RunState {
+    #[cfg(test)]
     pub(crate) fn new(info: WorkflowInfo, seed: u64, now: SystemTime) -> Self {
+        Self::with_observers(info, seed, now, Arc::new([]), WorkerMetrics::default())
+    }
+
+    /// A run whose events the worker's interceptors see and whose errors its metrics count.
+    pub(crate) fn with_observers(
+        info: WorkflowInfo,
+        seed: u64,
+        now: SystemTime,
+        interceptors: Arc<[Arc<dyn WorkerInterceptor>]>,
+        metrics: WorkerMetrics,
+    ) -> Self {
         Self {
             info,
             task: TaskFacts {
@@ -109,7 +127,44 @@ impl RunState {
             patch_markers_sent: HashSet::new(),
             search_attributes: SearchAttributes::default(),
             memo: Memo::default(),
+            interceptors,
+            metrics,
         }
+    }
+
+    /// The run as the interceptors see it.
+    fn workflow_call(&self) -> WorkflowCall<'_> {
+        WorkflowCall {
+            workflow_id: &self.info.workflow_id,
+            run_id: &self.info.run_id,
+            workflow_type: &self.info.workflow_type,
+            namespace: &self.info.namespace,
+            task_queue: &self.info.task_queue,
+            attempt: self.info.attempt,
+            is_replaying: self.task.replaying,
+            now: self.task.now,
+            headers: &self.info.headers,
+        }
+    }
+
+    /// Calls `hook` on every interceptor, in registration order.
+    pub(crate) fn intercept(&self, mut hook: impl FnMut(&dyn WorkerInterceptor, &WorkflowCall<'_>)) {
+        if self.interceptors.is_empty() {
+            return;
+        }
+        let call = self.workflow_call();
+        for i in self.interceptors.iter() {
+            hook(i.as_ref(), &call);
+        }
+    }
+
+    /// Lets the interceptors edit the headers of a command the workflow issues.
+    pub(crate) fn intercept_outbound(&self, command: OutboundCommand<'_>, headers: &mut Headers) {
+        self.intercept(|i, call| i.outbound(call, command, headers));
+    }
+
+    pub(crate) fn metrics(&self) -> &WorkerMetrics {
+        &self.metrics
     }
 
     /// Records the facts of a new activation.
