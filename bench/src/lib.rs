@@ -191,6 +191,9 @@ pub enum WorkerCommand {
         task_queue: String,
         /// Where to export spans, when telemetry is on.
         otlp: Option<String>,
+        /// Encrypt every payload with this key ([`BENCH_KEY_ID`]), as a client with the same key
+        /// expects (Ironflow only).
+        encrypt: bool,
     },
     /// `replay --histories F`: replay recorded histories and print a [`ReplayResult`].
     Replay {
@@ -206,13 +209,14 @@ impl WorkerCommand {
         let check = |known: &[&str]| args.unknown(known).map_or(Ok(()), Err);
         match args.command.as_str() {
             "worker" => {
-                check(&["address", "task-queue", "otlp"])?;
+                check(&["address", "task-queue", "otlp", "encrypt"])?;
                 Ok(Self::Worker {
                     address: args.required("address")?.to_string(),
                     task_queue: args.required("task-queue")?.to_string(),
                     otlp: args
                         .get::<String>("otlp", String::new())
                         .map(|o| (!o.is_empty()).then_some(o))?,
+                    encrypt: args.get("encrypt", false)?,
                 })
             }
             "replay" => {
@@ -268,6 +272,17 @@ mod tests {
         assert!(read_histories(&path).unwrap_err().contains("history #0"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// The key id of the encrypted variant's AES-256-GCM key.
+pub const BENCH_KEY_ID: &str = "bench";
+/// The encrypted variant's key (a benchmark's, never a real one).
+pub const BENCH_KEY: [u8; 32] = [0x5a; 32];
+
+/// The data converter of the encrypted variant, for its worker and the client driving it.
+pub fn bench_encryption() -> Result<ironflow::codec::DataConverter, String> {
+    let codec = ironflow::codec::EncryptionCodec::new(BENCH_KEY_ID, &BENCH_KEY).map_err(|e| e.to_string())?;
+    Ok(ironflow::codec::DataConverter::new().codec(codec))
 }
 
 /// An OTLP/gRPC trace receiver that counts the spans it is sent (the telemetry-on worker's

@@ -18,7 +18,9 @@
 //! With `--telemetry true` (the default) each round also runs the Ironflow worker with tracing
 //! and metrics on (C): spans of every workflow and activity exported over OTLP/gRPC to a
 //! receiver in this process, Core's and Ironflow's metrics on a Prometheus endpoint; the
-//! telemetry table gives the ratios on / off.
+//! telemetry table gives the ratios on / off. With `--encryption true` (the default) a fourth
+//! worker (D) and the client driving it encrypt every payload (`EncryptionCodec`); a codec table
+//! gives the codecs' throughput at 1 KiB and 1 MiB.
 //!
 //! Table 2 (no server): the N histories the official worker produced in round 1, replayed by
 //! Ironflow's `Replayer` and by the official `WorkflowReplayer`, each in its own process.
@@ -41,6 +43,8 @@ enum Sdk {
     /// The Ironflow worker with tracing (every workflow's and activity's spans exported over
     /// OTLP to this process) and metrics (Core's and Ironflow's, Prometheus endpoint) on.
     IronflowTelemetry,
+    /// The Ironflow worker (and the client driving it) encrypting every payload.
+    IronflowEncrypted,
 }
 
 impl Sdk {
@@ -51,6 +55,7 @@ impl Sdk {
             Sdk::Ironflow => "ironflow",
             Sdk::Official => "official",
             Sdk::IronflowTelemetry => "ironflow+telemetry",
+            Sdk::IronflowEncrypted => "ironflow+encryption",
         }
     }
 
@@ -58,7 +63,7 @@ impl Sdk {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ironflow-bench"));
         let sdk = match self {
             Sdk::Official => "official",
-            Sdk::Ironflow | Sdk::IronflowTelemetry => "ironflow",
+            Sdk::Ironflow | Sdk::IronflowTelemetry | Sdk::IronflowEncrypted => "ironflow",
         };
         exe.with_file_name(format!("echo-worker-{sdk}"))
     }
@@ -72,6 +77,7 @@ struct Settings {
     warmup: usize,
     replay_rounds: usize,
     telemetry: bool,
+    encryption: bool,
     address: Option<String>,
     out: PathBuf,
 }
@@ -89,6 +95,7 @@ fn settings() -> Result<Settings, String> {
         "warmup",
         "replay-rounds",
         "telemetry",
+        "encryption",
         "address",
         "out",
     ]) {
@@ -102,6 +109,7 @@ fn settings() -> Result<Settings, String> {
         warmup: args.get("warmup", 20)?,
         replay_rounds: args.get("replay-rounds", 3)?,
         telemetry: args.get("telemetry", true)?,
+        encryption: args.get("encryption", true)?,
         address: args
             .get::<String>("address", String::new())
             .map(|a| (!a.is_empty()).then_some(a))?,
@@ -144,6 +152,9 @@ impl WorkerProcess {
         command.args(["worker", "--address", address, "--task-queue", task_queue]);
         if let Some(endpoint) = otlp {
             command.args(["--otlp", endpoint]);
+        }
+        if sdk == Sdk::IronflowEncrypted {
+            command.args(["--encrypt", "true"]);
         }
         let mut child = command
             .stdout(Stdio::piped())
@@ -471,9 +482,108 @@ fn print_worker_table(rows: &[Measured], rounds: usize) {
         ];
         print_ratios(rows, Sdk::IronflowTelemetry, Sdk::Ironflow, &overhead);
     }
+    if rows.iter().any(|m| m.sdk == Sdk::IronflowEncrypted) {
+        println!(
+            "\n### Encryption overhead: Ironflow with every payload encrypted / not (per round, paired)\n"
+        );
+        println!(
+            "On: the worker and the client driving it encrypt every payload with AES-256-GCM \
+             (`EncryptionCodec`); the echo workflow's input, the activity's input and result and \
+             the workflow's result cross the codec.\n"
+        );
+        let overhead: [Metric; 4] = [
+            ("wf/s", |m| m.wf_per_s, ""),
+            ("p99 latency", |m| m.p99_ms, ""),
+            ("worker CPU per batch", |m| m.worker_cpu_s, ""),
+            ("worker peak private memory", |m| m.worker_peak_anon_mib, ""),
+        ];
+        print_ratios(rows, Sdk::IronflowEncrypted, Sdk::Ironflow, &overhead);
+    }
 }
 
 type Metric = (&'static str, fn(&Measured) -> f64, &'static str);
+
+/// Encode + decode throughput of the codecs, in this process, on 1 KiB and 1 MiB payloads of
+/// JSON text (compressible) and of random bytes (not).
+fn print_codec_table() {
+    use ironflow::codec::{EncryptionCodec, PayloadCodec, ZlibCodec};
+    use ironflow::converter::Payload;
+    fn payload(size: usize, random: bool) -> Payload {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let data: Vec<u8> = if random {
+            (0..size)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect()
+        } else {
+            br#"{"order":"order-7","items":[1,2,3],"paid":true},"#
+                .iter()
+                .copied()
+                .cycle()
+                .take(size)
+                .collect()
+        };
+        Payload {
+            metadata: [("encoding".to_string(), b"json/plain".to_vec())].into(),
+            data,
+            ..Default::default()
+        }
+    }
+    /// MB/s of encode, then decode, over `total` bytes in payloads of `size`.
+    fn measure<C: PayloadCodec>(codec: &C, size: usize, random: bool) -> (f64, f64) {
+        let total = 64 * 1024 * 1024;
+        let batch: Vec<Payload> = (0..(total / size).max(1))
+            .map(|_| payload(size, random))
+            .collect();
+        let bytes = (batch.len() * size) as f64 / 1e6;
+        let runtime = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(runtime) = runtime else {
+            return (f64::NAN, f64::NAN);
+        };
+        let started = Instant::now();
+        let encoded = runtime.block_on(codec.encode(batch));
+        let encode_s = started.elapsed().as_secs_f64();
+        let Ok(encoded) = encoded else {
+            return (f64::NAN, f64::NAN);
+        };
+        let started = Instant::now();
+        let decoded = runtime.block_on(codec.decode(encoded));
+        let decode_s = started.elapsed().as_secs_f64();
+        match decoded {
+            Ok(_) => (bytes / encode_s, bytes / decode_s),
+            Err(_) => (f64::NAN, f64::NAN),
+        }
+    }
+    let Ok(encryption) = EncryptionCodec::new(ironflow_bench::BENCH_KEY_ID, &ironflow_bench::BENCH_KEY)
+    else {
+        return;
+    };
+    let zlib = ZlibCodec::new();
+    println!("\n### Codecs: throughput in this process, 64 MB per row, one thread\n");
+    println!("| codec | payload size | data | encode MB/s | decode MB/s |");
+    println!("|---|---:|---|---:|---:|");
+    for (size, label) in [(1024, "1 KiB"), (1024 * 1024, "1 MiB")] {
+        for random in [false, true] {
+            let data = if random { "random bytes" } else { "JSON text" };
+            let (e, d) = measure(&encryption, size, random);
+            println!(
+                "| AES-256-GCM (EncryptionCodec) | {label} | {data} | {} | {} |",
+                show(e, 0),
+                show(d, 0)
+            );
+            let (e, d) = measure(&zlib, size, random);
+            println!(
+                "| zlib (ZlibCodec) | {label} | {data} | {} | {} |",
+                show(e, 0),
+                show(d, 0)
+            );
+        }
+    }
+}
 
 /// One row per metric: the medians of `a` and `b`, and the median and range of the per-round
 /// ratios a / b.
@@ -601,7 +711,11 @@ async fn run(s: Settings) -> Result<(), String> {
         s.in_flight,
         s.warmup,
         s.rounds,
-        if s.telemetry { "A B C A B C" } else { "A B A B" }
+        match (s.telemetry, s.encryption) {
+            (true, true) => "A B C D A B C D",
+            (true, false) | (false, true) => "A B C A B C",
+            (false, false) => "A B A B",
+        }
     );
     let dev;
     let (address, server_pid) = match &s.address {
@@ -622,18 +736,33 @@ async fn run(s: Settings) -> Result<(), String> {
     let client = Client::connect(address.as_str())
         .await
         .map_err(|e| e.to_string())?;
+    let encrypting_client = Client::connect(
+        ironflow::client::ConnectOptions::new(address.as_str())
+            .data_converter(ironflow_bench::bench_encryption()?),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    print_codec_table();
 
     let sink = OtlpSink::start().await?;
     let mut measured = Sdk::BOTH.to_vec();
     if s.telemetry {
         measured.push(Sdk::IronflowTelemetry);
     }
+    if s.encryption {
+        measured.push(Sdk::IronflowEncrypted);
+    }
     let mut rows = Vec::new();
     let mut recorded: Option<Vec<String>> = None;
     for round in 1..=s.rounds {
         for &sdk in &measured {
             eprintln!("round {round}/{}: {} worker ...", s.rounds, sdk.name());
-            let (m, ids) = measure(&s, &client, &address, server_pid, sdk, round, &sink).await?;
+            let driver = if sdk == Sdk::IronflowEncrypted {
+                &encrypting_client
+            } else {
+                &client
+            };
+            let (m, ids) = measure(&s, driver, &address, server_pid, sdk, round, &sink).await?;
             eprintln!(
                 "  {:.1} wf/s, p99 {:.0} ms, worker CPU {:.2} s, RSS {:.1} MiB",
                 m.wf_per_s, m.p99_ms, m.worker_cpu_s, m.worker_peak_rss_mib

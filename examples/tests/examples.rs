@@ -90,6 +90,7 @@ fn example(name: &str) -> String {
         "search_attributes" => env!("CARGO_BIN_EXE_search_attributes"),
         "event_sourcing" => env!("CARGO_BIN_EXE_event_sourcing"),
         "observability" => env!("CARGO_BIN_EXE_observability"),
+        "encryption" => env!("CARGO_BIN_EXE_encryption"),
         other => panic!("no example {other}"),
     };
     let mut command = Command::new(bin);
@@ -171,6 +172,14 @@ examples! {
         "    StartChildWorkflow:Ship\n      RunWorkflow:Ship\n      StartActivity:pack\n        RunActivity:pack [activity 1]\n      CompleteWorkflow:Ship\n    CompleteWorkflow:Order\n",
         r#"activity_duration_seconds_count{activity_type="charge",outcome="completed",task_queue="<task queue>"} 1"#,
         r#"temporal_workflow_completed{namespace="default",service_name="temporal-core-sdk",task_queue="<task queue>",workflow_type="Order"} 1"#,
+    ],
+    encryption: [
+        "workflow result (decrypted by the client): charged card 4242-4242",
+        "failure (decrypted by the client): card 1234-0000 declined",
+        "stored input: binary/encrypted under key `demo-key`",
+        "plaintext visible: false",
+        "stored failure messages: \"Encoded failure\" (encrypted)",
+        "codec server: http://127.0.0.1:",
     ],
     event_sourcing: [
         "Completed in state Some(\"done\"), 10 events in the WAL",

@@ -3,6 +3,7 @@
 //! ```text
 //! echo-worker-ironflow worker --address 127.0.0.1:7233 --task-queue q   # prints `ready`, runs until killed
 //! echo-worker-ironflow worker ... --otlp http://127.0.0.1:4317          # the same, telemetry on
+//! echo-worker-ironflow worker ... --encrypt true                        # every payload AES-256-GCM encrypted
 //! echo-worker-ironflow replay --histories histories.bin                 # prints a JSON ReplayResult
 //! ```
 
@@ -55,8 +56,11 @@ impl Workflow for EchoWorkflow {
 /// The worker; with `otlp`, as a user turns telemetry on: every workflow's and activity's spans
 /// exported there (workflow spans recorded even though the benchmark's client sends no trace
 /// context), Core's and Ironflow's metrics on a Prometheus endpoint.
-async fn worker(address: &str, task_queue: &str, otlp: Option<&str>) -> Result<(), String> {
+async fn worker(address: &str, task_queue: &str, otlp: Option<&str>, encrypt: bool) -> Result<(), String> {
     let mut options = ConnectOptions::new(address);
+    if encrypt {
+        options = options.data_converter(ironflow_bench::bench_encryption()?);
+    }
     let mut interceptor = None;
     if let Some(endpoint) = otlp {
         let telemetry = Telemetry::builder()
@@ -108,7 +112,8 @@ async fn main() -> ExitCode {
             address,
             task_queue,
             otlp,
-        }) => worker(&address, &task_queue, otlp.as_deref()).await,
+            encrypt,
+        }) => worker(&address, &task_queue, otlp.as_deref(), encrypt).await,
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };

@@ -98,14 +98,15 @@ async fn replay(histories: &Path) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let result = match WorkerCommand::from_args() {
-        Ok(WorkerCommand::Worker { otlp: Some(_), .. }) => {
-            Err("--otlp: the official worker is only measured with telemetry off".into())
-        }
         Ok(WorkerCommand::Worker {
             address,
             task_queue,
             otlp: None,
+            encrypt: false,
         }) => worker(&address, &task_queue).await,
+        Ok(WorkerCommand::Worker { .. }) => {
+            Err("--otlp, --encrypt: the official worker is only measured with neither".into())
+        }
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Err(e) => Err(e),
     };

@@ -188,3 +188,68 @@ impl PayloadCodec for EncryptionCodec {
         payloads.into_iter().map(|p| self.decrypt(p)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encrypted(codec: &EncryptionCodec) -> Payload {
+        codec
+            .encrypt(&crate::converter::to_payload("card 4242").expect("a payload"))
+            .expect("encrypts")
+    }
+
+    #[test]
+    fn a_round_trip_leaves_no_plaintext_and_uses_fresh_nonces() {
+        let codec = EncryptionCodec::new("k1", &[1; 32]).unwrap();
+        let (a, b) = (encrypted(&codec), encrypted(&codec));
+        assert_ne!(a.data, b.data, "a fresh nonce per payload");
+        assert!(!a.data.windows(4).any(|w| w == b"4242"));
+        let back = codec.decrypt(a).unwrap();
+        assert_eq!(back.data, br#""card 4242""#);
+    }
+
+    #[test]
+    fn bad_ciphertexts_name_the_key_and_what_is_wrong() {
+        let codec = EncryptionCodec::new("k1", &[1; 32]).unwrap();
+        let other = EncryptionCodec::new("k7", &[7; 32]).unwrap();
+        let err = codec.decrypt(encrypted(&other)).unwrap_err().to_string();
+        assert!(err.contains("`k7`") && err.contains("k1"), "{err}");
+
+        let mut corrupted = encrypted(&codec);
+        let last = corrupted.data.len() - 1;
+        corrupted.data[last] ^= 0x80;
+        let err = codec.decrypt(corrupted).unwrap_err().to_string();
+        assert!(
+            err.contains("`k1`") && err.contains("authentication failed"),
+            "{err}"
+        );
+
+        let mut truncated = encrypted(&codec);
+        truncated.data.truncate(5);
+        let err = codec.decrypt(truncated).unwrap_err().to_string();
+        assert!(
+            err.contains("`k1`") && err.contains("shorter than the 12-byte nonce"),
+            "{err}"
+        );
+
+        let mut no_tag = encrypted(&codec);
+        no_tag.data.truncate(20);
+        let err = codec.decrypt(no_tag).unwrap_err().to_string();
+        assert!(err.contains("16-byte tag"), "{err}");
+
+        let mut no_id = encrypted(&codec);
+        no_id.metadata.remove(ENCRYPTION_KEY_ID);
+        let err = codec.decrypt(no_id).unwrap_err().to_string();
+        assert!(err.contains("encryption-key-id"), "{err}");
+    }
+
+    #[test]
+    fn wrong_key_lengths_are_refused_and_other_encodings_pass_through() {
+        let err = EncryptionCodec::new("short", &[0; 16]).unwrap_err().to_string();
+        assert!(err.contains("`short`") && err.contains("16 bytes"), "{err}");
+        let codec = EncryptionCodec::new("k1", &[1; 32]).unwrap();
+        let plain = crate::converter::to_payload(&1).unwrap();
+        assert_eq!(codec.decrypt(plain.clone()).unwrap(), plain);
+    }
+}

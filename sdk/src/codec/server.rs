@@ -118,7 +118,12 @@ impl CodecServer {
 
     /// Listens on `address` (port 0 picks a free one) and serves in a background task.
     pub async fn bind(self, address: SocketAddr) -> std::io::Result<RunningCodecServer> {
-        let listener = TcpListener::bind(address).await?;
+        self.serve(TcpListener::bind(address).await?)
+    }
+
+    /// Serves on a listener already bound (so its address can be handed out before the server's
+    /// settings are final), in a background task.
+    pub fn serve(self, listener: TcpListener) -> std::io::Result<RunningCodecServer> {
         let address = listener.local_addr()?;
         let server = Arc::new(self);
         let task = tokio::spawn(async move { server.accept_loop(listener).await });

@@ -273,6 +273,11 @@ impl DevServer {
         self.ui_address.as_deref()
     }
 
+    /// The namespace it was started with.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     /// The server process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -4,7 +4,7 @@
 use super::context::WorkflowContext;
 use super::definition::Workflow;
 use super::error::{WorkflowError, WorkflowResult};
-use crate::converter::{Payload, from_payloads, to_payload};
+use crate::converter::{Payload, PayloadError, from_payloads, to_payload};
 use crate::dynamic::DynamicInput;
 use crate::executor::registry::{MainFuture, RegisteredWorkflow, RunCompletion, WorkflowRegistry};
 use crate::executor::state::SharedState;
@@ -34,6 +34,12 @@ pub(crate) fn register<W: Workflow>(registry: &mut WorkflowRegistry) {
         let ctx = WorkflowContext::new(state);
         match from_payloads::<W::Input>(args) {
             Ok(input) => Box::pin(async move { completion(W::NAME, W::run(ctx, input).await) }),
+            // An encoding this worker cannot read (a codec's) is a deployment problem, not the
+            // input's: fail the task, which the server retries, rather than the workflow.
+            Err(e @ PayloadError::UnsupportedEncoding { .. }) => {
+                let message = format!("the input of workflow `{}` cannot be decoded: {e}", W::NAME);
+                Box::pin(std::future::ready(RunCompletion::FailTask(message)))
+            }
             Err(e) => {
                 let failure = e.to_failure(&format!("the input of workflow `{}`", W::NAME));
                 Box::pin(std::future::ready(RunCompletion::Failed(failure)))
