@@ -540,18 +540,15 @@ fn print_codec_table() {
             .map(|_| payload(size, random))
             .collect();
         let bytes = (batch.len() * size) as f64 / 1e6;
-        let runtime = tokio::runtime::Builder::new_current_thread().build();
-        let Ok(runtime) = runtime else {
-            return (f64::NAN, f64::NAN);
-        };
+        // The codecs are CPU-bound futures that never wait: poll them here, off the runtime.
         let started = Instant::now();
-        let encoded = runtime.block_on(codec.encode(batch));
+        let encoded = futures::executor::block_on(codec.encode(batch));
         let encode_s = started.elapsed().as_secs_f64();
         let Ok(encoded) = encoded else {
             return (f64::NAN, f64::NAN);
         };
         let started = Instant::now();
-        let decoded = runtime.block_on(codec.decode(encoded));
+        let decoded = futures::executor::block_on(codec.decode(encoded));
         let decode_s = started.elapsed().as_secs_f64();
         match decoded {
             Ok(_) => (bytes / encode_s, bytes / decode_s),
@@ -733,15 +730,18 @@ async fn run(s: Settings) -> Result<(), String> {
             format!("{address} (given; its CPU is not measured)")
         }
     );
-    let client = Client::connect(address.as_str())
+    // The connection settings (TLS, API key, namespace) come from the environment and the CLI's
+    // profile, as for every Ironflow program; the address is the one measured.
+    let options = ironflow::client::ConnectOptions {
+        address: address.clone(),
+        ..ironflow::client::ConnectOptions::from_env().map_err(|e| e.to_string())?
+    };
+    let client = Client::connect(options.clone())
         .await
         .map_err(|e| e.to_string())?;
-    let encrypting_client = Client::connect(
-        ironflow::client::ConnectOptions::new(address.as_str())
-            .data_converter(ironflow_bench::bench_encryption()?),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let encrypting_client = Client::connect(options.data_converter(ironflow_bench::bench_encryption()?))
+        .await
+        .map_err(|e| e.to_string())?;
     print_codec_table();
 
     let sink = OtlpSink::start().await?;

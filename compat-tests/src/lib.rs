@@ -2,9 +2,11 @@
 //! unique task queues and ids per test, workers that stop cleanly, condition waits with
 //! deadlines (never fixed sleeps), and peers (the `temporal` CLI, the Python SDK).
 
+pub mod connect_proxy;
 pub mod fixtures;
 pub mod otlp;
 pub mod peers;
+pub mod tls;
 
 use ironflow::client::{Client, ConnectOptions};
 use ironflow::testing::{DevServer, DevServerOptions};

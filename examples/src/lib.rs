@@ -1,5 +1,6 @@
-//! Shared helpers for the examples: each example connects to `TEMPORAL_ADDRESS` when it is set
-//! (with the other `TEMPORAL_*` variables), and otherwise starts a local dev server.
+//! Shared helpers for the examples: each example connects as `ConnectOptions::from_env` says when
+//! `TEMPORAL_ADDRESS` or `TEMPORAL_PROFILE` is set (the CLI's profile file and `TEMPORAL_*`
+//! variables: TLS, API key, namespace), and otherwise starts a local dev server.
 
 use ironflow::client::{Client, ConnectOptions};
 use ironflow::testing::DevServer;
@@ -29,10 +30,13 @@ pub async fn start_with(
         )
         .with_writer(std::io::stderr)
         .try_init();
-    match std::env::var("TEMPORAL_ADDRESS").ok().filter(|a| !a.is_empty()) {
-        Some(address) => {
-            println!("connecting to Temporal at {address}");
-            let client = Client::connect(configure(ConnectOptions::from_env()?)).await?;
+    let configured = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match configured("TEMPORAL_ADDRESS").or_else(|| configured("TEMPORAL_PROFILE")) {
+        Some(_) => {
+            // The address, namespace, API key and TLS settings as the CLI reads them.
+            let options = ConnectOptions::from_env()?;
+            println!("connecting to Temporal at {}", options.address);
+            let client = Client::connect(configure(options)).await?;
             Ok(Example {
                 client,
                 _server: None,

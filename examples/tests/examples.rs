@@ -298,3 +298,83 @@ fn the_comparison_line_counts_are_current_and_ironflow_is_not_longer() {
         );
     }
 }
+
+/// The deployed worker (`docker-compose.yml`'s `worker` service): configured only by the
+/// environment, it serves workflows until SIGTERM, then drains and exits with status 0.
+#[test]
+fn the_deployed_worker_serves_until_sigterm_and_exits_cleanly() {
+    let task_queue = format!("deployed-worker-{}", uuid::Uuid::new_v4());
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env("TEMPORAL_ADDRESS", server_address())
+        .env("IRONFLOW_TASK_QUEUE", &task_queue)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the worker");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let result = rt.block_on(async {
+        let client =
+            ironflow::client::Client::connect(ironflow::client::ConnectOptions::new(server_address()))
+                .await
+                .expect("connect");
+        let options = ironflow::client::StartWorkflowOptions::new(format!("order-{task_queue}"), &task_queue);
+        let handle = client
+            .start_workflow_by_name::<_, String>("Order", "order-7", options)
+            .await
+            .expect("start Order");
+        tokio::time::timeout(Duration::from_secs(120), handle.get_result())
+            .await
+            .expect("the worker completes the order within 120 s")
+    });
+    let status = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let exit = loop {
+        if let Some(exit) = worker.try_wait().expect("wait for the worker") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not stop within 60 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = worker.wait_with_output().expect("the worker's output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        result.expect("the order's result"),
+        "order-7 reserved, order-7 shipped"
+    );
+    assert!(
+        exit.success(),
+        "the worker exited with {exit} after SIGTERM\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("worker polling task queue {task_queue}")),
+        "{stdout}"
+    );
+}
+
+/// `worker --once` (no address: its own dev server) runs one order end to end.
+#[test]
+fn the_deployed_worker_runs_one_order_with_once() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_worker"));
+    command
+        .arg("--once")
+        .env("TEMPORAL_ADDRESS", server_address())
+        .env("RUST_LOG", "error");
+    let out = run(command, "worker --once");
+    assert_prints(
+        "worker",
+        &out,
+        &["workflow result: order-1 reserved, order-1 shipped"],
+    );
+}

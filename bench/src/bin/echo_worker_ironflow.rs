@@ -57,7 +57,11 @@ impl Workflow for EchoWorkflow {
 /// exported there (workflow spans recorded even though the benchmark's client sends no trace
 /// context), Core's and Ironflow's metrics on a Prometheus endpoint.
 async fn worker(address: &str, task_queue: &str, otlp: Option<&str>, encrypt: bool) -> Result<(), String> {
-    let mut options = ConnectOptions::new(address);
+    // TLS, API key and namespace from the environment / the CLI's profile; the address given.
+    let mut options = ConnectOptions {
+        address: address.to_string(),
+        ..ConnectOptions::from_env().map_err(|e| e.to_string())?
+    };
     if encrypt {
         options = options.data_converter(ironflow_bench::bench_encryption()?);
     }

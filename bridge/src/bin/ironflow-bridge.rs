@@ -37,15 +37,21 @@ struct Source {
     events: Option<PathBuf>,
 }
 
-/// How to reach Temporal.
+/// How to reach Temporal: the CLI's profile and `TEMPORAL_*` environment variables (address,
+/// namespace, API key, TLS), as `ConnectOptions::from_env` reads them, then these flags.
 #[derive(clap::Args)]
 struct Server {
-    /// The Temporal frontend, `host:port`.
-    #[arg(long, env = "TEMPORAL_ADDRESS", default_value = "localhost:7233")]
-    address: String,
-    /// The namespace.
-    #[arg(long, env = "TEMPORAL_NAMESPACE", default_value = "default")]
-    namespace: String,
+    /// The Temporal frontend, `host:port` (default: the profile's, `TEMPORAL_ADDRESS`, or
+    /// `localhost:7233`).
+    #[arg(long)]
+    address: Option<String>,
+    /// The namespace (default: the profile's, `TEMPORAL_NAMESPACE`, or `default`).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// The profile of the config file (`TEMPORAL_CONFIG_FILE`, `~/.config/temporalio/temporal.toml`)
+    /// instead of `TEMPORAL_PROFILE`'s.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -221,7 +227,17 @@ fn definition_for(
 }
 
 async fn connect(server: &Server) -> Result<Client, Failure> {
-    Ok(Client::connect(ConnectOptions::new(&server.address).namespace(&server.namespace)).await?)
+    let mut options = match &server.profile {
+        Some(profile) => ConnectOptions::from_profile(profile)?,
+        None => ConnectOptions::from_env()?,
+    };
+    if let Some(address) = &server.address {
+        options.address = address.clone();
+    }
+    if let Some(namespace) = &server.namespace {
+        options.namespace = namespace.clone();
+    }
+    Ok(Client::connect(options).await?)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {

@@ -1,24 +1,84 @@
 //! Connection options: address, namespace, TLS/mTLS, API key, gRPC compression.
 
 use super::ClientError;
+pub use super::cert_reload::ClientCertFiles;
 use crate::codec::DataConverter;
 use crate::interceptor::ClientInterceptor;
 use crate::telemetry::Telemetry;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use temporalio_common::envconfig::{
+    ClientConfigProfile, DataSource, LoadClientConfigProfileOptions, load_client_config_profile,
+};
+
+/// The environment variables [`ConnectOptions::from_env`] reads (besides the
+/// `TEMPORAL_GRPC_META_<NAME>` family, which sets gRPC headers), as the `temporal` CLI and the
+/// other SDKs read them. A deployment (the `docker-compose.yml` services) sets these.
+pub const CONNECTION_ENV_VARS: &[&str] = &[
+    "TEMPORAL_ADDRESS",
+    "TEMPORAL_NAMESPACE",
+    "TEMPORAL_API_KEY",
+    "TEMPORAL_PROFILE",
+    "TEMPORAL_CONFIG_FILE",
+    "TEMPORAL_TLS",
+    "TEMPORAL_TLS_CLIENT_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_CERT_DATA",
+    "TEMPORAL_TLS_CLIENT_KEY_PATH",
+    "TEMPORAL_TLS_CLIENT_KEY_DATA",
+    "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+    "TEMPORAL_TLS_SERVER_NAME",
+];
 
 /// TLS settings. With no fields set, TLS uses the system's root certificates.
 #[derive(Clone, Default)]
 pub struct TlsConfig {
-    /// PEM root CA to trust instead of the system roots (self-signed servers).
+    /// PEM root CA to trust instead of the system roots (a private CA).
     pub server_root_ca_cert: Option<Vec<u8>>,
-    /// Server name to verify instead of the address's host.
+    /// Server name to verify (and send as SNI) instead of the address's host.
     pub domain: Option<String>,
     /// PEM client certificate for mTLS.
     pub client_cert: Option<Vec<u8>>,
     /// PEM private key of the client certificate.
     pub client_private_key: Option<Vec<u8>>,
+    /// mTLS with the certificate and key read from files, re-read whenever they change: a renewed
+    /// certificate is used by the next connection, without restarting the worker. Instead of
+    /// `client_cert`/`client_private_key`; not combinable with an HTTP CONNECT proxy.
+    pub client_cert_files: Option<ClientCertFiles>,
+}
+
+impl TlsConfig {
+    /// TLS trusting the private CA in `ca_pem` (PEM).
+    pub fn with_ca(ca_pem: impl Into<Vec<u8>>) -> Self {
+        Self {
+            server_root_ca_cert: Some(ca_pem.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Verifies the server's certificate against `name` instead of the address's host.
+    pub fn domain(mut self, name: impl Into<String>) -> Self {
+        self.domain = Some(name.into());
+        self
+    }
+
+    /// mTLS with this certificate and private key (PEM).
+    pub fn client_cert(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.client_cert = Some(cert_pem.into());
+        self.client_private_key = Some(key_pem.into());
+        self
+    }
+
+    /// mTLS with the certificate and key read from these files, reloaded when they change.
+    pub fn client_cert_files(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_cert_files = Some(ClientCertFiles {
+            cert: cert.into(),
+            key: key.into(),
+        });
+        self
+    }
 }
 
 impl std::fmt::Debug for TlsConfig {
@@ -32,6 +92,31 @@ impl std::fmt::Debug for TlsConfig {
             .field(
                 "client_private_key",
                 &self.client_private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("client_cert_files", &self.client_cert_files)
+            .finish()
+    }
+}
+
+/// An HTTP CONNECT proxy to reach the server through (a corporate egress proxy).
+#[derive(Clone)]
+pub struct HttpConnectProxy {
+    /// The proxy's `host:port`.
+    pub address: String,
+    /// Basic authentication (user, password) for the proxy.
+    pub basic_auth: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for HttpConnectProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConnectProxy")
+            .field("address", &self.address)
+            .field(
+                "basic_auth",
+                &self
+                    .basic_auth
+                    .as_ref()
+                    .map(|(user, _)| format!("{user}:<redacted>")),
             )
             .finish()
     }
@@ -73,8 +158,15 @@ pub struct ConnectOptions {
     pub identity: Option<String>,
     /// TLS; `None` means plain text unless an API key is set.
     pub tls: Option<TlsConfig>,
-    /// API key (Temporal Cloud); turns TLS on.
+    /// Plain text even with an API key (which otherwise turns TLS on, as in the other SDKs).
+    pub tls_disabled: bool,
+    /// API key (Temporal Cloud), sent as `authorization: Bearer <key>`; turns TLS on.
     pub api_key: Option<String>,
+    /// An HTTP CONNECT proxy to tunnel through.
+    pub http_connect_proxy: Option<HttpConnectProxy>,
+    /// How long [`super::Client::connect`] keeps retrying a server that cannot be reached yet
+    /// (`None`: fail at once, the default; `Some(Duration::MAX)`: wait as long as it takes).
+    pub wait_for_server: Option<Duration>,
     /// Extra gRPC headers for every call.
     pub headers: HashMap<String, String>,
     /// Limit on establishing the connection (default 10 s).
@@ -98,7 +190,10 @@ impl std::fmt::Debug for ConnectOptions {
             .field("namespace", &self.namespace)
             .field("identity", &self.identity)
             .field("tls", &self.tls)
+            .field("tls_disabled", &self.tls_disabled)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("http_connect_proxy", &self.http_connect_proxy)
+            .field("wait_for_server", &self.wait_for_server)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("connect_timeout", &self.connect_timeout)
             .field("compression", &self.compression)
@@ -117,7 +212,10 @@ impl ConnectOptions {
             namespace: "default".to_string(),
             identity: None,
             tls: None,
+            tls_disabled: false,
             api_key: None,
+            http_connect_proxy: None,
+            wait_for_server: None,
             headers: HashMap::new(),
             connect_timeout: Duration::from_secs(10),
             compression: Compression::None,
@@ -127,42 +225,121 @@ impl ConnectOptions {
         }
     }
 
-    /// Options from the standard environment variables: `TEMPORAL_ADDRESS` (default
-    /// `localhost:7233`), `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, and for mTLS
-    /// `TEMPORAL_TLS_CLIENT_CERT_PATH` / `TEMPORAL_TLS_CLIENT_KEY_PATH` /
-    /// `TEMPORAL_TLS_SERVER_CA_CERT_PATH` / `TEMPORAL_TLS_SERVER_NAME`.
+    /// Options as the `temporal` CLI and the other SDKs read them: the profile named by
+    /// `TEMPORAL_PROFILE` (default `default`) of the config file `TEMPORAL_CONFIG_FILE` (default
+    /// `~/.config/temporalio/temporal.toml`, if it exists), then the environment variables on
+    /// top: `TEMPORAL_ADDRESS` (default `localhost:7233`), `TEMPORAL_NAMESPACE`,
+    /// `TEMPORAL_API_KEY`, `TEMPORAL_TLS` (`true`/`false`), `TEMPORAL_TLS_CLIENT_CERT_PATH` /
+    /// `_DATA`, `TEMPORAL_TLS_CLIENT_KEY_PATH` / `_DATA`, `TEMPORAL_TLS_SERVER_CA_CERT_PATH` /
+    /// `_DATA`, `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_GRPC_META_<NAME>`. A client certificate
+    /// given by path is re-read when the files change.
     pub fn from_env() -> Result<Self, ClientError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut o = Self::new(var("TEMPORAL_ADDRESS").unwrap_or_else(|| "localhost:7233".into()));
-        if let Some(ns) = var("TEMPORAL_NAMESPACE") {
+        Self::load(LoadClientConfigProfileOptions::default(), None)
+    }
+
+    /// Like [`Self::from_env`], reading these variables instead of the process's environment
+    /// (`TEMPORAL_CONFIG_FILE` and `TEMPORAL_PROFILE` included).
+    ///
+    /// ```
+    /// use ironflow::client::ConnectOptions;
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([
+    ///     ("TEMPORAL_ADDRESS".to_string(), "my-ns.a1b2c.tmprl.cloud:7233".to_string()),
+    ///     ("TEMPORAL_NAMESPACE".to_string(), "my-ns.a1b2c".to_string()),
+    ///     ("TEMPORAL_API_KEY".to_string(), "secret".to_string()),
+    ///     ("TEMPORAL_CONFIG_FILE".to_string(), "/nonexistent/temporal.toml".to_string()),
+    /// ]);
+    /// let opts = ConnectOptions::from_env_vars(&vars).unwrap();
+    /// assert_eq!(opts.namespace, "my-ns.a1b2c");
+    /// assert_eq!(opts.url().unwrap().scheme(), "https"); // the API key turns TLS on
+    /// assert!(!format!("{opts:?}").contains("secret")); // and is never printed
+    /// ```
+    pub fn from_env_vars(vars: &HashMap<String, String>) -> Result<Self, ClientError> {
+        Self::load(LoadClientConfigProfileOptions::default(), Some(vars))
+    }
+
+    /// Like [`Self::from_env`], with the profile `profile` instead of `TEMPORAL_PROFILE`'s.
+    pub fn from_profile(profile: &str) -> Result<Self, ClientError> {
+        Self::load(
+            LoadClientConfigProfileOptions::builder()
+                .config_file_profile(profile.to_string())
+                .build(),
+            None,
+        )
+    }
+
+    /// The profile `profile` of the TOML config file at `path`, without the environment.
+    pub fn from_config_file(path: impl Into<PathBuf>, profile: &str) -> Result<Self, ClientError> {
+        let path = path.into();
+        Self::load(
+            LoadClientConfigProfileOptions::builder()
+                .config_source(DataSource::Path(path.to_string_lossy().into_owned()))
+                .config_file_profile(profile.to_string())
+                .disable_env(true)
+                .build(),
+            None,
+        )
+    }
+
+    /// Loads a profile; `env` replaces the process environment.
+    fn load(
+        options: LoadClientConfigProfileOptions,
+        env: Option<&HashMap<String, String>>,
+    ) -> Result<Self, ClientError> {
+        let profile = load_client_config_profile(options, env)
+            .map_err(|e| ClientError::InvalidOptions(format!("cannot load the client configuration: {e}")))?;
+        Self::from_config_profile(profile)
+    }
+
+    fn from_config_profile(p: ClientConfigProfile) -> Result<Self, ClientError> {
+        let mut o = Self::new(p.address.unwrap_or_else(|| "localhost:7233".into()));
+        if let Some(ns) = p.namespace.filter(|n| !n.is_empty()) {
             o.namespace = ns;
         }
-        o.api_key = var("TEMPORAL_API_KEY");
-        let read = |k: &str| -> Result<Option<Vec<u8>>, ClientError> {
-            match var(k) {
+        o.api_key = p.api_key.filter(|k| !k.is_empty());
+        o.headers = p.grpc_meta;
+        let Some(tls) = p.tls else { return Ok(o) };
+        if tls.disabled == Some(true) {
+            o.tls_disabled = true;
+            return Ok(o);
+        }
+        if tls.disable_host_verification {
+            return Err(ClientError::InvalidOptions(
+                "disable_host_verification (TEMPORAL_TLS_DISABLE_HOST_VERIFICATION) is not supported: trust the \
+                 server's CA (TEMPORAL_TLS_SERVER_CA_CERT_PATH) and name (TEMPORAL_TLS_SERVER_NAME) instead"
+                    .into(),
+            ));
+        }
+        let read = |source: Option<DataSource>, what: &str| -> Result<Option<Vec<u8>>, ClientError> {
+            match source {
                 None => Ok(None),
-                Some(path) => std::fs::read(&path)
+                Some(DataSource::Data(bytes)) => Ok(Some(bytes)),
+                Some(DataSource::Path(path)) => std::fs::read(&path)
                     .map(Some)
-                    .map_err(|e| ClientError::InvalidOptions(format!("cannot read {k}={path}: {e}"))),
+                    .map_err(|e| ClientError::InvalidOptions(format!("cannot read the {what} {path}: {e}"))),
+                Some(_) => Err(ClientError::InvalidOptions(format!(
+                    "unsupported source for the {what}"
+                ))),
             }
         };
-        let cert = read("TEMPORAL_TLS_CLIENT_CERT_PATH")?;
-        let key = read("TEMPORAL_TLS_CLIENT_KEY_PATH")?;
-        let ca = read("TEMPORAL_TLS_SERVER_CA_CERT_PATH")?;
-        let domain = var("TEMPORAL_TLS_SERVER_NAME");
-        if cert.is_some()
-            || key.is_some()
-            || ca.is_some()
-            || domain.is_some()
-            || var("TEMPORAL_TLS").is_some()
-        {
-            o.tls = Some(TlsConfig {
-                server_root_ca_cert: ca,
-                domain,
-                client_cert: cert,
-                client_private_key: key,
-            });
+        let mut config = TlsConfig {
+            server_root_ca_cert: read(tls.server_ca_cert, "server CA certificate")?,
+            domain: tls.server_name.filter(|n| !n.is_empty()),
+            ..TlsConfig::default()
+        };
+        match (tls.client_cert, tls.client_key) {
+            (Some(DataSource::Path(cert)), Some(DataSource::Path(key))) => {
+                config.client_cert_files = Some(ClientCertFiles {
+                    cert: cert.into(),
+                    key: key.into(),
+                });
+            }
+            (cert, key) => {
+                config.client_cert = read(cert, "client certificate")?;
+                config.client_private_key = read(key, "client private key")?;
+            }
         }
+        o.tls = Some(config);
         Ok(o)
     }
 
@@ -181,9 +358,32 @@ impl ConnectOptions {
         self.tls = Some(tls);
         self
     }
-    /// Sets an API key (and so TLS).
+    /// Sets an API key (and so TLS, unless [`Self::disable_tls`]).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+    /// Keeps retrying, for up to `max` (`Duration::MAX`: without end), a server that cannot be
+    /// reached yet — what a worker started before its server wants. Each attempt is logged.
+    pub fn wait_for_server(mut self, max: Duration) -> Self {
+        self.wait_for_server = Some(max);
+        self
+    }
+    /// Plain text even with an API key (a local proxy that terminates TLS, tests).
+    pub fn disable_tls(mut self) -> Self {
+        self.tls_disabled = true;
+        self
+    }
+    /// Tunnels through an HTTP CONNECT proxy at `address` (`host:port`).
+    pub fn http_connect_proxy(
+        mut self,
+        address: impl Into<String>,
+        basic_auth: Option<(String, String)>,
+    ) -> Self {
+        self.http_connect_proxy = Some(HttpConnectProxy {
+            address: address.into(),
+            basic_auth,
+        });
         self
     }
     /// Sets the gRPC compression.
@@ -214,7 +414,7 @@ impl ConnectOptions {
 
     /// The URL connected to: `address` with `http` or `https` chosen by the TLS settings.
     pub fn url(&self) -> Result<url::Url, ClientError> {
-        let secure = self.tls.is_some() || self.api_key.is_some();
+        let secure = !self.tls_disabled && (self.tls.is_some() || self.api_key.is_some());
         let text = if self.address.contains("://") {
             self.address.clone()
         } else {
@@ -248,4 +448,73 @@ pub(crate) fn default_identity() -> String {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown-host".to_string());
     format!("{}@{host}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let options = ConnectOptions::new("h:1")
+            .api_key("api-key-value")
+            .header("x-secret", "header-value")
+            .http_connect_proxy("proxy:3128", Some(("user".into(), "proxy-password".into())))
+            .tls(
+                TlsConfig::with_ca(b"CA".to_vec())
+                    .client_cert(b"CERT".to_vec(), b"PRIVATE-KEY-BYTES".to_vec()),
+            );
+        let text = format!("{options:?}");
+        for secret in [
+            "api-key-value",
+            "header-value",
+            "proxy-password",
+            "PRIVATE-KEY-BYTES",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert!(text.contains("x-secret") && text.contains("proxy:3128"), "{text}");
+    }
+
+    #[test]
+    fn an_api_key_turns_tls_on_unless_disabled() {
+        assert_eq!(ConnectOptions::new("h:1").url().unwrap().scheme(), "http");
+        assert_eq!(
+            ConnectOptions::new("h:1").api_key("k").url().unwrap().scheme(),
+            "https"
+        );
+        assert_eq!(
+            ConnectOptions::new("h:1")
+                .api_key("k")
+                .disable_tls()
+                .url()
+                .unwrap()
+                .scheme(),
+            "http"
+        );
+        assert_eq!(
+            ConnectOptions::new("h:1")
+                .tls(TlsConfig::default())
+                .url()
+                .unwrap()
+                .scheme(),
+            "https"
+        );
+    }
+
+    #[test]
+    fn host_verification_cannot_be_disabled_silently() {
+        let vars = HashMap::from([
+            (
+                "TEMPORAL_CONFIG_FILE".to_string(),
+                "/nonexistent/temporal.toml".to_string(),
+            ),
+            (
+                "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION".to_string(),
+                "true".to_string(),
+            ),
+        ]);
+        let err = ConnectOptions::from_env_vars(&vars).unwrap_err().to_string();
+        assert!(err.contains("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION"), "{err}");
+    }
 }

@@ -18,14 +18,18 @@
 //! ```
 
 mod activity_handle;
+mod cert_reload;
 mod connect;
+mod connect_error;
 mod handle;
 mod messages;
 mod options;
 mod visibility;
 
 pub use activity_handle::AsyncActivityHandle;
-pub use connect::{Compression, ConnectOptions, TlsConfig};
+pub use connect::{
+    CONNECTION_ENV_VARS, ClientCertFiles, Compression, ConnectOptions, HttpConnectProxy, TlsConfig,
+};
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
@@ -59,11 +63,14 @@ pub enum ClientError {
         /// What is wrong with it.
         message: String,
     },
-    /// The server could not be reached.
-    #[error("cannot connect to Temporal at {address}: {}", error_chain(source.as_ref()))]
+    /// The server could not be reached, or refused the connection.
+    #[error("cannot connect to Temporal at {address}: {cause}")]
     Connect {
         /// The address tried.
         address: String,
+        /// Why, in one sentence naming the cause (which certificate, which check) and what to
+        /// change.
+        cause: String,
         /// The transport's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
@@ -141,6 +148,7 @@ impl ClientError {
 #[derive(Clone)]
 pub struct Client {
     connection: Connection,
+    address: String,
     namespace: String,
     identity: String,
     interceptors: Arc<[Arc<dyn ClientInterceptor>]>,
@@ -183,36 +191,130 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Connects, checking that the server answers.
+    ///
+    /// With [`ConnectOptions::wait_for_server`], a server that cannot be reached yet (refused,
+    /// unavailable, timed out — not a TLS or credentials problem) is retried with backoff (1 s,
+    /// doubling to 30 s), each attempt logged as a warning, until it answers or the wait is over.
     pub async fn connect(options: impl Into<ConnectOptions>) -> Result<Self, ClientError> {
         let o = options.into();
-        let url = o.url()?;
+        let Some(wait) = o.wait_for_server else {
+            return Self::connect_once(&o).await.map_err(|(e, _)| e);
+        };
+        let started = std::time::Instant::now();
+        let mut delay = std::time::Duration::from_secs(1);
+        let mut attempts = 0u32;
+        loop {
+            match Self::connect_once(&o).await {
+                Ok(client) => {
+                    if attempts > 0 {
+                        tracing::info!(address = %o.address, waited = ?started.elapsed(), "connected to Temporal");
+                    }
+                    return Ok(client);
+                }
+                Err((e, true)) if started.elapsed().saturating_add(delay) < wait => {
+                    attempts += 1;
+                    let cause = match &e {
+                        ClientError::Connect { cause, .. } => cause.clone(),
+                        other => other.to_string(),
+                    };
+                    tracing::warn!(address = %o.address, %cause, retry_in = ?delay, attempt = attempts,
+                        "Temporal is not reachable yet; waiting for it");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(30));
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+    }
+
+    /// One connection attempt; the flag says whether the failure may go away by itself.
+    async fn connect_once(o: &ConnectOptions) -> Result<Self, (ClientError, bool)> {
+        let permanent = |e: ClientError| (e, false);
+        let url = o.url().map_err(permanent)?;
         let identity = o.identity.clone().unwrap_or_else(connect::default_identity);
-        let tls = o.tls.as_ref().map(|t| {
-            let client_tls = match (&t.client_cert, &t.client_private_key) {
-                (Some(cert), Some(key)) => Some(
-                    temporalio_client::ClientTlsOptions::builder()
-                        .client_cert(cert.clone())
-                        .client_private_key(key.clone())
-                        .build(),
-                ),
-                _ => None,
-            };
-            TlsOptions::builder()
-                .maybe_server_root_ca_cert(t.server_root_ca_cert.clone())
-                .maybe_domain(t.domain.clone())
-                .maybe_client_tls_options(client_tls)
-                .build()
-        });
         if let Some(t) = &o.tls
             && t.client_cert.is_some() != t.client_private_key.is_some()
         {
-            return Err(ClientError::InvalidOptions(
+            return Err(permanent(ClientError::InvalidOptions(
                 "mTLS needs both a client certificate and its private key".into(),
-            ));
+            )));
         }
+        let secure = url.scheme() == "https";
+        let tls_config = o
+            .tls
+            .clone()
+            .filter(|_| secure)
+            .or_else(|| secure.then(TlsConfig::default));
+        let tls = match &tls_config {
+            None => None,
+            Some(t) => {
+                let client_tls = match (&t.client_cert, &t.client_private_key) {
+                    (Some(cert), Some(key)) => Some(
+                        temporalio_client::ClientTlsOptions::builder()
+                            .client_cert(cert.clone())
+                            .client_private_key(key.clone())
+                            .build(),
+                    ),
+                    _ => None,
+                };
+                let resolver = match &t.client_cert_files {
+                    None => None,
+                    Some(files) => {
+                        let resolver = cert_reload::ReloadingClientCert::new(files.clone()).map_err(|e| {
+                            permanent(ClientError::InvalidOptions(format!(
+                                "the client certificate for mTLS: {e}"
+                            )))
+                        })?;
+                        Some(Arc::new(resolver) as Arc<dyn rustls::client::ResolvesClientCert>)
+                    }
+                };
+                Some(
+                    TlsOptions::builder()
+                        .maybe_server_root_ca_cert(t.server_root_ca_cert.clone())
+                        .maybe_domain(t.domain.clone())
+                        .maybe_client_tls_options(client_tls)
+                        .maybe_client_cert_resolver(resolver)
+                        .build(),
+                )
+            }
+        };
+        let attempt = connect_error::Attempt {
+            tls: secure,
+            custom_ca: tls_config
+                .as_ref()
+                .is_some_and(|t| t.server_root_ca_cert.is_some()),
+            client_cert: tls_config
+                .as_ref()
+                .is_some_and(|t| t.client_cert.is_some() || t.client_cert_files.is_some()),
+            api_key: o.api_key.is_some(),
+            domain: tls_config.as_ref().and_then(|t| t.domain.clone()),
+            proxy: o.http_connect_proxy.as_ref().map(|p| p.address.clone()),
+        };
+        let proxy = o.http_connect_proxy.as_ref().map(|p| {
+            temporalio_client::HttpConnectProxyOptions::new(p.address.clone())
+                .maybe_basic_auth(p.basic_auth.clone())
+                .build()
+        });
+        // Core 0.10.1's reloadable-certificate path does TLS in its own connector, but hands it
+        // an `https` URL that tonic then refuses ("Connecting to HTTPS without TLS enabled"):
+        // give that path the `http` form of the URL (the connector still does TLS).
+        let url = if tls_config.as_ref().is_some_and(|t| t.client_cert_files.is_some()) {
+            let mut plain = url;
+            let _ = plain.set_scheme("http");
+            plain
+        } else {
+            url
+        };
         let opts = ConnectionOptions::new(url)
             .identity(identity.clone())
             .maybe_tls_options(tls)
+            // DNS load balancing and a CONNECT proxy exclude each other in Core.
+            .dns_load_balancing(if proxy.is_some() {
+                None
+            } else {
+                Some(Default::default())
+            })
+            .maybe_http_connect_proxy(proxy)
             .maybe_api_key(o.api_key.clone())
             .maybe_headers((!o.headers.is_empty()).then(|| o.headers.clone()))
             .connect_timeout(o.connect_timeout)
@@ -230,19 +332,23 @@ impl Client {
             .client_name("ironflow".to_string())
             .client_version(env!("CARGO_PKG_VERSION").to_string())
             .build();
-        let connection = Connection::connect(opts)
-            .await
-            .map_err(|e| ClientError::Connect {
+        let connection = Connection::connect(opts).await.map_err(|e| {
+            let transient = connect_error::is_transient(&e);
+            let error = ClientError::Connect {
                 address: o.address.clone(),
+                cause: connect_error::explain(&e, &attempt),
                 source: Box::new(e),
-            })?;
+            };
+            (error, transient)
+        })?;
         Ok(Self {
             connection,
-            namespace: o.namespace,
+            address: o.address.clone(),
+            namespace: o.namespace.clone(),
             identity,
-            interceptors: o.interceptors.into(),
-            telemetry: o.telemetry,
-            data_converter: o.data_converter,
+            interceptors: o.interceptors.clone().into(),
+            telemetry: o.telemetry.clone(),
+            data_converter: o.data_converter.clone(),
         })
     }
 
@@ -309,6 +415,24 @@ impl Client {
             .filter_map(|i| i.start(&mut call))
             .collect();
         (call.headers, Intercepted(scopes))
+    }
+
+    /// The address connected to, as given.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Asks the server whether it answers (a `GetSystemInfo` call).
+    pub async fn check_health(&self) -> Result<(), ClientError> {
+        self.connection
+            .workflow_service()
+            .get_system_info(tonic::Request::new(
+                temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest::default(
+                ),
+            ))
+            .await
+            .map(|_| ())
+            .map_err(|s| ClientError::rpc("GetSystemInfo", s))
     }
 
     /// The namespace.

@@ -56,6 +56,9 @@ pub enum DevServerError {
 pub struct DevServerOptions {
     /// Namespace created at start (default `default`).
     pub namespace: String,
+    /// Frontend port (default: a free port). Set it to restart a server where its workers
+    /// expect it (with the same `db_filename`, the restarted server keeps its workflows).
+    pub port: Option<u16>,
     /// Serve the Web UI on port + 1000.
     pub ui: bool,
     /// SQLite file to persist to (default: a fresh file in a temporary directory, removed on drop).
@@ -73,6 +76,7 @@ impl Default for DevServerOptions {
     fn default() -> Self {
         Self {
             namespace: "default".to_string(),
+            port: None,
             ui: false,
             db_filename: None,
             extra_args: Vec::new(),
@@ -150,7 +154,7 @@ impl DevServer {
         for _ in 0..3 {
             match Self::try_start(&cli, &options).await {
                 Ok(s) => return Ok(s),
-                Err(e @ DevServerError::NotReady { .. }) => last = Some(e),
+                Err(e @ DevServerError::NotReady { .. }) if options.port.is_none() => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
@@ -162,7 +166,10 @@ impl DevServer {
             cli: cli.to_path_buf(),
             message,
         };
-        let port = free_port().map_err(|e| spawn_err(format!("no free port: {e}")))?;
+        let port = match options.port {
+            Some(port) => port,
+            None => free_port().map_err(|e| spawn_err(format!("no free port: {e}")))?,
+        };
         let dir = std::env::temp_dir().join(format!(
             "ironflow-devserver-{}-{}",
             std::process::id(),

@@ -28,6 +28,7 @@
 //! tasks and stopped with its [`ShutdownHandle`].
 
 mod activity_loop;
+mod connection_watch;
 mod workflow_loop;
 
 use crate::activity::registry::ActivityRegistry;
@@ -109,9 +110,17 @@ pub struct WorkerBuilder {
     deadlock_timeout: Option<Duration>,
     deployment: Option<(String, String, VersioningBehavior)>,
     interceptors: Vec<Arc<dyn WorkerInterceptor>>,
+    fail_fast: bool,
 }
 
 impl WorkerBuilder {
+    /// Makes [`Worker::run`] fail at once when the server does not answer, instead of waiting
+    /// for it with backoff (the default, logged as it happens).
+    pub fn fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
+        self
+    }
+
     /// Adds an interceptor of this worker's workflows and activities (see
     /// [`crate::interceptor`]); several run in the order they were added.
     pub fn interceptor(mut self, interceptor: Arc<dyn WorkerInterceptor>) -> Self {
@@ -382,6 +391,8 @@ impl WorkerBuilder {
             interceptors: self.interceptors.into(),
             metrics,
             converter: self.client.data_converter().clone(),
+            wait_for_server: !self.fail_fast,
+            client: self.client,
         })
     }
 }
@@ -401,6 +412,17 @@ pub struct Worker {
     interceptors: Arc<[Arc<dyn WorkerInterceptor>]>,
     metrics: crate::telemetry::metrics::WorkerMetrics,
     converter: crate::codec::DataConverter,
+    client: Client,
+    wait_for_server: bool,
+}
+
+/// Aborts a background task when the worker's run ends.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Worker {
@@ -422,6 +444,7 @@ impl Worker {
             deadlock_timeout: Some(Duration::from_secs(2)),
             deployment: None,
             interceptors: Vec::new(),
+            fail_fast: false,
         }
     }
 
@@ -504,11 +527,33 @@ impl Worker {
             interceptors,
             metrics,
             converter,
+            client,
+            wait_for_server,
         } = self;
-        core.validate().await.map_err(|e| WorkerError::Start {
-            task_queue: task_queue.clone(),
-            source: Box::new(e),
-        })?;
+        // A server that does not answer yet is waited for (with backoff, saying so), unless the
+        // worker was built to fail fast; a missing namespace fails at once.
+        let mut delay = Duration::from_secs(1);
+        loop {
+            match core.validate().await {
+                Ok(_) => break,
+                Err(temporalio_sdk_core::WorkerValidationError::NamespaceDescribeError {
+                    source, ..
+                }) if wait_for_server && connection_watch::server_unreachable(&source) => {
+                    tracing::warn!(address = %client.address(), task_queue = %task_queue, error = %source.message(),
+                        retry_in = ?delay, "Temporal does not answer yet; the worker waits for it");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+                Err(e) => {
+                    return Err(WorkerError::Start {
+                        task_queue: task_queue.clone(),
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+        let watch = tokio::spawn(connection_watch::watch(client.clone(), task_queue.clone()));
+        let _stop_watching = AbortOnDrop(watch.abort_handle());
         let poll_err = |message: String| WorkerError::Poll {
             task_queue: task_queue.clone(),
             message,
