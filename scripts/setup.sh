@@ -5,7 +5,9 @@
 #   - the Temporal Python SDK (`pip install temporalio`), a peer in the compatibility tests, with
 #     OpenTelemetry's SDK and OTLP exporter (its TracingInterceptor in the telemetry tests) and
 #     `cryptography` (the samples' encryption codec in the codec tests);
-#   - Debian's `chromium`, the headless browser the Web UI test renders pages with.
+#   - Debian's `chromium`, the headless browser the Web UI test renders pages with;
+#   - `check-jsonschema` (pip), which validates docker-compose.yml against the compose
+#     specification (there is no Docker engine to run it).
 # Idempotent: what is already there is left alone.
 set -euo pipefail
 
@@ -35,6 +37,10 @@ fi
 if ! "$PYTHON" -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, cryptography" >/dev/null 2>&1; then
   say "installing opentelemetry-sdk, opentelemetry-exporter-otlp-proto-grpc and cryptography with pip"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-grpc cryptography
+fi
+if ! command -v check-jsonschema >/dev/null 2>&1; then
+  say "installing check-jsonschema with pip"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check check-jsonschema
 fi
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 

@@ -311,6 +311,30 @@ impl Workflow for EchoApproveEchoWorkflow {
     }
 }
 
+/// The scale-out test's workflow: an activity, a one-second timer, an [`Approve`] signal, a
+/// second activity; the result says which order it was and who approved it. The activities'
+/// start-to-close timeout is short so that the work of a killed worker is retried soon.
+pub struct ScaleOutWorkflow;
+
+impl Workflow for ScaleOutWorkflow {
+    type Input = u32;
+    type Output = String;
+    const NAME: &'static str = "ScaleOutWorkflow";
+    async fn run(ctx: WorkflowContext, n: u32) -> WorkflowResult<String> {
+        let first = ctx
+            .activity::<Echo>(format!("order-{n}"))
+            .start_to_close_timeout(Duration::from_secs(5))
+            .await?;
+        ctx.sleep(Duration::from_secs(1)).await?;
+        let approver = ctx.await_signal::<Approve>().await?;
+        let second = ctx
+            .activity::<Echo>(approver)
+            .start_to_close_timeout(Duration::from_secs(5))
+            .await?;
+        Ok(format!("{first} approved by {second}"))
+    }
+}
+
 /// Registers every fixture on a worker builder.
 pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worker::WorkerBuilder {
     builder
@@ -333,6 +357,7 @@ pub fn register_all(builder: ironflow::worker::WorkerBuilder) -> ironflow::worke
         .register_workflow::<OrderWorkflow>()
         .register_workflow::<CollectWorkflow>()
         .register_workflow::<SignalSenderWorkflow>()
+        .register_workflow::<ScaleOutWorkflow>()
 }
 
 // ---- Signals, queries and updates ----

@@ -14,6 +14,7 @@ use ironflow_bridge::translate::{StateRepresentation, TranslateOptions, from_his
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -136,15 +137,19 @@ enum Command {
         dry_run: bool,
     },
     /// Run an interpreter worker for the definitions (activities are served by your workers).
+    /// It waits for a server that is not up yet and stops gracefully on SIGTERM or Ctrl-C.
     Worker {
         /// Directory of workflow definitions.
-        #[arg(long)]
+        #[arg(long, env = "IRONFLOW_DEFINITIONS")]
         definitions: PathBuf,
         #[command(flatten)]
         server: Server,
         /// The task queue.
-        #[arg(long, default_value = "ironflow-bridge")]
+        #[arg(long, env = "IRONFLOW_TASK_QUEUE", default_value = "ironflow-bridge")]
         task_queue: String,
+        /// Exit at once if the server cannot be reached, instead of waiting for it.
+        #[arg(long)]
+        fail_fast: bool,
     },
 }
 
@@ -227,6 +232,11 @@ fn definition_for(
 }
 
 async fn connect(server: &Server) -> Result<Client, Failure> {
+    connect_waiting(server, None).await
+}
+
+/// Connects; with `wait`, retries a server that cannot be reached yet for up to that long.
+async fn connect_waiting(server: &Server, wait: Option<Duration>) -> Result<Client, Failure> {
     let mut options = match &server.profile {
         Some(profile) => ConnectOptions::from_profile(profile)?,
         None => ConnectOptions::from_env()?,
@@ -236,6 +246,9 @@ async fn connect(server: &Server) -> Result<Client, Failure> {
     }
     if let Some(namespace) = &server.namespace {
         options.namespace = namespace.clone();
+    }
+    if let Some(wait) = wait {
+        options = options.wait_for_server(wait);
     }
     Ok(Client::connect(options).await?)
 }
@@ -436,9 +449,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             definitions,
             server,
             task_queue,
+            fail_fast,
         } => {
             let defs = load_definitions(&definitions)?;
-            let client = connect(&server).await?;
+            let wait = if fail_fast { None } else { Some(Duration::MAX) };
+            let client = connect_waiting(&server, wait).await?;
             ironflow_bridge::interpreter::ensure_search_attributes(&client).await?;
             let worker = ironflow::Worker::builder(&client, &task_queue)
                 .register_dynamic_workflow(interpreter(defs.clone()))

@@ -1,7 +1,8 @@
 //! A worker process hosting every fixture, for tests that kill a worker mid-run.
 //!
 //! Usage: `test-worker <address> <task-queue>`; prints `ready` once polling starts. With
-//! `IRONFLOW_OTLP_TRACES=<endpoint>` it traces its workflows and activities there.
+//! `IRONFLOW_OTLP_TRACES=<endpoint>` it traces its workflows and activities there. Logs go to
+//! standard error, filtered by `RUST_LOG` (default `warn`).
 
 use ironflow::Worker;
 use ironflow::client::{Client, ConnectOptions};
@@ -10,6 +11,13 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let mut args = std::env::args().skip(1);
     let (Some(address), Some(task_queue)) = (args.next(), args.next()) else {
         eprintln!("usage: test-worker <address> <task-queue>");

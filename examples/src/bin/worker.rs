@@ -51,6 +51,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .filter(|q| !q.is_empty())
         .unwrap_or_else(|| "ironflow-examples".into());
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("usage: worker [--once]\n\nEnvironment:");
+        for var in ironflow::client::CONNECTION_ENV_VARS.iter().chain(WORKER_ENV_VARS) {
+            println!("  {var}");
+        }
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "--once") {
         let example = ironflow_examples::start().await?;
         let worker = build(&example.client, &task_queue)?;
