@@ -2,6 +2,7 @@
 //! unique task queues and ids per test, workers that stop cleanly, condition waits with
 //! deadlines (never fixed sleeps), and peers (the `temporal` CLI, the Python SDK).
 
+pub mod browser;
 pub mod connect_proxy;
 pub mod fixtures;
 pub mod otlp;
@@ -244,4 +245,14 @@ pub fn temp_dir(prefix: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(unique(prefix));
     std::fs::create_dir_all(&dir).expect("create a temporary directory");
     dir
+}
+
+/// `target/ci-artifacts/<name>` (the directory created): where tests leave screenshots for CI.
+pub fn artifact(name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("ci-artifacts");
+    std::fs::create_dir_all(&dir).expect("create target/ci-artifacts");
+    dir.join(name)
 }

@@ -68,7 +68,10 @@ impl WorkerProcess {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(std::time::Instant::now() < deadline, "a worker did not stop within 60 s of SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "a worker did not stop within 60 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -132,7 +135,9 @@ async fn workflows_survive_killed_workers_and_a_restarted_server() {
         .port();
     let mut server = start_server(port, &db).await;
     let address = server.address().to_string();
-    let client = Client::connect(ConnectOptions::new(&address)).await.expect("connect");
+    let client = Client::connect(ConnectOptions::new(&address))
+        .await
+        .expect("connect");
     let tq = unique("scale-out");
 
     let mut workers: Vec<WorkerProcess> = (0..4)
@@ -165,22 +170,30 @@ async fn workflows_survive_killed_workers_and_a_restarted_server() {
         .status()
         .expect("kill -KILL the server");
     assert!(killed.success());
-    wait_until("the surviving workers to report the lost connection", LIMIT, || async {
-        workers[1..]
-            .iter()
-            .all(|w| w.log().contains("lost the connection to Temporal"))
-            .then_some(())
-    })
+    wait_until(
+        "the surviving workers to report the lost connection",
+        LIMIT,
+        || async {
+            workers[1..]
+                .iter()
+                .all(|w| w.log().contains("lost the connection to Temporal"))
+                .then_some(())
+        },
+    )
     .await;
     drop(server);
     server = start_server(port, &db).await;
     assert_eq!(server.address(), address);
-    wait_until("the surviving workers to report the connection back", LIMIT, || async {
-        workers[1..]
-            .iter()
-            .all(|w| w.log().contains("the connection to Temporal is back"))
-            .then_some(())
-    })
+    wait_until(
+        "the surviving workers to report the connection back",
+        LIMIT,
+        || async {
+            workers[1..]
+                .iter()
+                .all(|w| w.log().contains("the connection to Temporal is back"))
+                .then_some(())
+        },
+    )
     .await;
     approve(&client, &tq, (1..WORKFLOWS).step_by(2)).await;
 
@@ -194,7 +207,11 @@ async fn workflows_survive_killed_workers_and_a_restarted_server() {
         .count_workflows(&format!("TaskQueue = '{tq}'"))
         .await
         .expect("count the task queue's workflows");
-    assert_eq!(all, u64::from(WORKFLOWS), "one execution per workflow id, no duplicates");
+    assert_eq!(
+        all,
+        u64::from(WORKFLOWS),
+        "one execution per workflow id, no duplicates"
+    );
     assert_eq!(completed(&client, &tq).await, u64::from(WORKFLOWS));
     futures::stream::iter(0..WORKFLOWS)
         .for_each_concurrent(32, |n| {
@@ -214,6 +231,9 @@ async fn workflows_survive_killed_workers_and_a_restarted_server() {
     for worker in workers.drain(2..) {
         let log = worker.log();
         let status = worker.sigterm();
-        assert!(status.success(), "a surviving worker exited with {status}:\n{log}");
+        assert!(
+            status.success(),
+            "a surviving worker exited with {status}:\n{log}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! variables: TLS, API key, namespace), and otherwise starts a local dev server.
 
 use ironflow::client::{Client, ConnectOptions};
-use ironflow::testing::DevServer;
+use ironflow::testing::{DevServer, DevServerOptions};
 
 /// A connected client, and the dev server it runs on when the example started one (the server
 /// stops when this is dropped).
@@ -20,9 +20,22 @@ pub async fn start() -> Result<Example, Box<dyn std::error::Error>> {
     start_with(|options| options).await
 }
 
+/// [`start`], with the dev server's Web UI (on the server's port + 1000) when one is started:
+/// [`Example::show_in_ui`] prints a workflow's page.
+pub async fn start_with_ui() -> Result<Example, Box<dyn std::error::Error>> {
+    connect(|options| options, true).await
+}
+
 /// [`start`], with connection options changed by `configure` (telemetry, interceptors).
 pub async fn start_with(
     configure: impl FnOnce(ConnectOptions) -> ConnectOptions,
+) -> Result<Example, Box<dyn std::error::Error>> {
+    connect(configure, false).await
+}
+
+async fn connect(
+    configure: impl FnOnce(ConnectOptions) -> ConnectOptions,
+    ui: bool,
 ) -> Result<Example, Box<dyn std::error::Error>> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -44,8 +57,15 @@ pub async fn start_with(
         }
         None => {
             println!("TEMPORAL_ADDRESS is not set: starting a local dev server");
-            let server = DevServer::start().await?;
-            println!("dev server listening on {}", server.address());
+            let server = DevServer::start_with(DevServerOptions {
+                ui,
+                ..Default::default()
+            })
+            .await?;
+            match server.ui_address() {
+                Some(ui) => println!("dev server listening on {}, Web UI at {ui}", server.address()),
+                None => println!("dev server listening on {}", server.address()),
+            }
             Ok(Example {
                 client: Client::connect(configure(server.connect_options())).await?,
                 _server: Some(server),
@@ -57,4 +77,37 @@ pub async fn start_with(
 /// A task queue or workflow id unique to this run, so runs never collide.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4())
+}
+
+impl Example {
+    /// The workflow's page in the Web UI of the dev server this example started (`None` when it
+    /// connected to a server named by the environment, whose UI it does not know).
+    pub fn ui_link(&self, workflow_id: &str) -> Option<String> {
+        let server = self._server.as_ref()?;
+        Some(format!(
+            "{}/namespaces/{}/workflows/{workflow_id}",
+            server.ui_address()?,
+            server.namespace()
+        ))
+    }
+
+    /// Prints the workflow's Web UI link; with `--keep-running` on the command line, keeps the
+    /// dev server (and its UI) up until Ctrl-C or SIGTERM, so you can look around.
+    pub async fn show_in_ui(&self, workflow_id: &str) -> Result<(), Box<dyn std::error::Error>> {
+        let Some(link) = self.ui_link(workflow_id) else {
+            return Ok(());
+        };
+        println!("see it in the Web UI: {link}");
+        if std::env::args().any(|a| a == "--keep-running") {
+            println!("the dev server keeps running (--keep-running); Ctrl-C stops it");
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r?,
+                _ = term.recv() => {}
+            }
+        } else {
+            println!("(run with --keep-running to keep the dev server and its UI up)");
+        }
+        Ok(())
+    }
 }

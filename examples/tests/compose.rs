@@ -27,7 +27,9 @@ fn dot_env() -> BTreeMap<String, String> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (k, v) = l.split_once('=').unwrap_or_else(|| panic!(".env: `{l}` is not KEY=VALUE"));
+            let (k, v) = l
+                .split_once('=')
+                .unwrap_or_else(|| panic!(".env: `{l}` is not KEY=VALUE"));
             (k.to_string(), v.to_string())
         })
         .collect()
@@ -41,7 +43,10 @@ fn interpolate(text: &str, env: &BTreeMap<String, String>) -> String {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').expect("a closing brace") + start;
         let name = &rest[start + 2..end];
-        out.push_str(env.get(name).unwrap_or_else(|| panic!("${{{name}}} is not set in .env")));
+        out.push_str(
+            env.get(name)
+                .unwrap_or_else(|| panic!("${{{name}}} is not set in .env")),
+        );
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
@@ -49,7 +54,8 @@ fn interpolate(text: &str, env: &BTreeMap<String, String>) -> String {
 }
 
 fn compose() -> Value {
-    let mut value: Value = serde_yaml::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is YAML");
+    let mut value: Value =
+        serde_yaml::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is YAML");
     value.apply_merge().expect("merge keys resolve");
     value
 }
@@ -116,7 +122,13 @@ fn declared_env(binary: &Path, args: &[&str]) -> BTreeSet<String> {
     let text = String::from_utf8_lossy(&out.stdout);
     let mut vars: BTreeSet<String> = text
         .match_indices("[env: ")
-        .map(|(i, _)| text[i + 6..].split(['=', ']']).next().unwrap_or_default().to_string())
+        .map(|(i, _)| {
+            text[i + 6..]
+                .split(['=', ']'])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     if let Some((_, list)) = text.split_once("Environment:") {
         vars.extend(list.split_whitespace().map(str::to_string));
@@ -141,7 +153,9 @@ fn docker_compose_yml_validates_against_the_compose_specification() {
             .args(["--builtin-schema", "vendor.compose-spec"])
             .arg(file)
             .output()
-            .unwrap_or_else(|e| panic!("run check-jsonschema ({e}): `pip install check-jsonschema` (scripts/setup.sh does)"))
+            .unwrap_or_else(|e| {
+                panic!("run check-jsonschema ({e}): `pip install check-jsonschema` (scripts/setup.sh does)")
+            })
     };
     let out = run(&repo().join("docker-compose.yml"));
     assert!(
@@ -156,7 +170,10 @@ fn docker_compose_yml_validates_against_the_compose_specification() {
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let broken_path = dir.join("docker-compose.yml");
     std::fs::write(&broken_path, broken).expect("write the broken copy");
-    assert!(!run(&broken_path).status.success(), "an unknown depends_on condition must be refused");
+    assert!(
+        !run(&broken_path).status.success(),
+        "an unknown depends_on condition must be refused"
+    );
 }
 
 #[test]
@@ -166,18 +183,27 @@ fn the_cluster_is_production_shaped_and_pinned() {
     let raw = read("docker-compose.yml");
     // Every `${NAME}` has a value in .env; every image is pinned by a variable, never `latest`.
     let _ = interpolate(&raw, &env);
-    let services = compose.get("services").and_then(Value::as_mapping).expect("services");
+    let services = compose
+        .get("services")
+        .and_then(Value::as_mapping)
+        .expect("services");
     for (name, svc) in services {
         let name = name.as_str().expect("a service name");
         if let Some(image) = svc.get("image").and_then(Value::as_str) {
             let image = interpolate(image, &env);
-            assert!(image.contains(':') && !image.ends_with(":latest"), "{name}: image {image} is not pinned");
+            assert!(
+                image.contains(':') && !image.ends_with(":latest"),
+                "{name}: image {image} is not pinned"
+            );
         }
     }
     let image = |name: &str| interpolate(service(&compose, name)["image"].as_str().expect("an image"), &env);
     assert_eq!(image("postgresql"), "postgres:16");
     assert!(image("elasticsearch").starts_with("elasticsearch:7.17."));
-    assert!(image("temporal").starts_with("temporalio/server:1."), "not the deprecated auto-setup image");
+    assert!(
+        image("temporal").starts_with("temporalio/server:1."),
+        "not the deprecated auto-setup image"
+    );
     assert!(image("temporal-ui").starts_with("temporalio/ui:"));
     assert!(image("temporal-schema").starts_with("temporalio/admin-tools:"));
     // The schema job runs temporal-sql-tool and creates the ES index; the namespace job registers
@@ -191,7 +217,10 @@ fn the_cluster_is_production_shaped_and_pinned() {
         ironflow_bridge::interpreter::STATE_ATTRIBUTE,
         ironflow_bridge::interpreter::LEGACY_ID_ATTRIBUTE,
     ] {
-        assert!(namespace.contains(attribute), "setup-namespace.sh does not register {attribute}");
+        assert!(
+            namespace.contains(attribute),
+            "setup-namespace.sh does not register {attribute}"
+        );
     }
     // Ordering: schema before server, server healthy before the namespace job and the UI, the
     // namespace job done before the workers.
@@ -203,28 +232,46 @@ fn the_cluster_is_production_shaped_and_pinned() {
     };
     assert_eq!(condition("temporal-schema", "postgresql"), "service_healthy");
     assert_eq!(condition("temporal-schema", "elasticsearch"), "service_healthy");
-    assert_eq!(condition("temporal", "temporal-schema"), "service_completed_successfully");
+    assert_eq!(
+        condition("temporal", "temporal-schema"),
+        "service_completed_successfully"
+    );
     assert_eq!(condition("temporal-namespace", "temporal"), "service_healthy");
     assert_eq!(condition("temporal-ui", "temporal"), "service_healthy");
     for worker in ["worker", "bridge-worker"] {
-        assert_eq!(condition(worker, "temporal-namespace"), "service_completed_successfully");
+        assert_eq!(
+            condition(worker, "temporal-namespace"),
+            "service_completed_successfully"
+        );
     }
     for svc in ["postgresql", "elasticsearch", "temporal", "temporal-ui"] {
-        assert!(service(&compose, svc).get("healthcheck").is_some(), "{svc} has no healthcheck");
+        assert!(
+            service(&compose, svc).get("healthcheck").is_some(),
+            "{svc} has no healthcheck"
+        );
     }
     // `--scale worker=4` needs a worker without a fixed container name or host port.
     let worker = service(&compose, "worker");
     assert!(worker.get("container_name").is_none() && worker.get("ports").is_none());
     // The image: multi-stage, a slim runtime, not root.
     let dockerfile = read("Dockerfile");
-    assert!(dockerfile.matches("\nFROM ").count() >= 2, "the Dockerfile is multi-stage");
-    assert!(dockerfile.contains("-slim AS runtime"), "the runtime image is slim");
+    assert!(
+        dockerfile.matches("\nFROM ").count() >= 2,
+        "the Dockerfile is multi-stage"
+    );
+    assert!(
+        dockerfile.contains("-slim AS runtime"),
+        "the runtime image is slim"
+    );
     let user = dockerfile
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix("USER "))
         .expect("the Dockerfile sets a USER");
-    assert!(!user.starts_with("root") && !user.starts_with("0"), "the image runs as {user}");
+    assert!(
+        !user.starts_with("root") && !user.starts_with("0"),
+        "the image runs as {user}"
+    );
 }
 
 /// Starts `binary` with exactly `env` (plus PATH), output piped.
@@ -248,7 +295,10 @@ fn stop(mut child: Child, what: &str) -> String {
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < deadline, "{what} did not stop within 60 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not stop within 60 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().expect("output");
@@ -269,7 +319,11 @@ fn each_ironflow_service_gets_the_environment_its_binary_reads() {
     let copies = copied_paths(&dockerfile);
     // The entrypoints are the binaries the Dockerfile builds and installs.
     let installed = |image_path: &str| {
-        let name = Path::new(image_path).file_name().expect("a file name").to_string_lossy().into_owned();
+        let name = Path::new(image_path)
+            .file_name()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
         assert!(
             dockerfile.contains(&format!("/usr/local/bin/{name}")),
             "the Dockerfile does not install {image_path}"
@@ -289,20 +343,39 @@ fn each_ironflow_service_gets_the_environment_its_binary_reads() {
     let mut bridge_env = service_env(&compose, "bridge-worker");
     let worker_reads = declared_env(&worker_bin, &[]);
     let mut bridge_reads = declared_env(&bridge_bin, &["worker"]);
-    bridge_reads.extend(ironflow::client::CONNECTION_ENV_VARS.iter().map(|v| v.to_string()));
+    bridge_reads.extend(
+        ironflow::client::CONNECTION_ENV_VARS
+            .iter()
+            .map(|v| v.to_string()),
+    );
     bridge_reads.insert("RUST_LOG".into());
-    for (svc, env, reads) in [("worker", &worker_env, &worker_reads), ("bridge-worker", &bridge_env, &bridge_reads)] {
+    for (svc, env, reads) in [
+        ("worker", &worker_env, &worker_reads),
+        ("bridge-worker", &bridge_env, &bridge_reads),
+    ] {
         for key in env.keys() {
-            assert!(reads.contains(key), "{svc}: the compose file sets {key}, which its binary does not read ({reads:?})");
+            assert!(
+                reads.contains(key),
+                "{svc}: the compose file sets {key}, which its binary does not read ({reads:?})"
+            );
         }
-        assert_eq!(env["TEMPORAL_ADDRESS"], "temporal:7233", "{svc} connects to the compose server");
+        assert_eq!(
+            env["TEMPORAL_ADDRESS"], "temporal:7233",
+            "{svc} connects to the compose server"
+        );
     }
     for required in ["IRONFLOW_DEFINITIONS", "IRONFLOW_TASK_QUEUE"] {
-        assert!(bridge_reads.contains(required), "ironflow-bridge worker does not read {required}");
+        assert!(
+            bridge_reads.contains(required),
+            "ironflow-bridge worker does not read {required}"
+        );
     }
 
     // Run them as the compose file does, against a real server.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
     let server = rt
         .block_on(DevServer::start_with(DevServerOptions {
             namespace: worker_env["TEMPORAL_NAMESPACE"].clone(),
@@ -342,10 +415,16 @@ fn each_ironflow_service_gets_the_environment_its_binary_reads() {
             .await
             .expect("the compose worker completes the order within 120 s")
     });
-    assert_eq!(result.expect("the result"), "compose-order reserved, compose-order shipped");
+    assert_eq!(
+        result.expect("the result"),
+        "compose-order reserved, compose-order shipped"
+    );
     let worker_out = stop(worker, "the worker");
     let bridge_out = stop(bridge, "the bridge worker");
-    assert!(worker_out.contains(&worker_env["IRONFLOW_TASK_QUEUE"]), "{worker_out}");
+    assert!(
+        worker_out.contains(&worker_env["IRONFLOW_TASK_QUEUE"]),
+        "{worker_out}"
+    );
     assert!(
         bridge_out.contains(&format!(
             "interpreter worker for [BridgeOrder] on task queue {}",

@@ -189,20 +189,78 @@ examples! {
     ],
 }
 
-/// The README's first command: no `TEMPORAL_ADDRESS`, the example starts its own dev server.
+/// The README's first command: no `TEMPORAL_ADDRESS`, the example starts its own dev server
+/// with the Web UI and prints the workflow's page; with `--keep-running` the page is served
+/// (fetched here) until the program is stopped.
 #[test]
-fn hello_starts_its_own_dev_server_when_no_address_is_given() {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hello"));
-    command.env_remove("TEMPORAL_ADDRESS").env("RUST_LOG", "error");
-    let out = run(command, "hello without TEMPORAL_ADDRESS");
-    assert_prints(
-        "hello",
-        &out,
-        &[
-            "TEMPORAL_ADDRESS is not set: starting a local dev server",
-            "workflow result: HELLO, TEMPORAL!",
-        ],
+fn hello_starts_its_own_dev_server_with_the_ui_when_no_address_is_given() {
+    use std::io::{BufRead, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hello"))
+        .arg("--keep-running")
+        .env_remove("TEMPORAL_ADDRESS")
+        .env_remove("TEMPORAL_PROFILE")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start hello");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let link = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(180))
+            .unwrap_or_else(|_| panic!("hello printed no Web UI link; it printed:\n{}", seen.join("\n")));
+        if let Some(link) = line.strip_prefix("see it in the Web UI: ") {
+            break link.to_string();
+        }
+        seen.push(line);
+    };
+    let printed = seen.join("\n");
+    assert!(
+        printed.contains("TEMPORAL_ADDRESS is not set: starting a local dev server"),
+        "{printed}"
     );
+    assert!(printed.contains("workflow result: HELLO, TEMPORAL!"), "{printed}");
+    assert!(printed.contains("Web UI at http://"), "{printed}");
+    // The link is the workflow's page, served while the program keeps running.
+    let rest = link.strip_prefix("http://").expect("an http link");
+    let (host, path) = rest.split_once('/').expect("a path");
+    assert!(path.starts_with("namespaces/default/workflows/hello-"), "{link}");
+    let mut stream = std::net::TcpStream::connect(host).expect("the UI accepts connections");
+    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send the request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read the page");
+    assert!(
+        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+        "{}",
+        &response[..response.len().min(300)]
+    );
+    assert!(response.contains("<html"), "the UI serves its page");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "hello did not stop within 60 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "hello exited with {exit}");
 }
 
 fn repo() -> PathBuf {

@@ -1,7 +1,7 @@
 //! Hello, Ironflow: a workflow that calls two activities with a durable timer between them.
 //!
-//! `cargo run -p ironflow-examples --bin hello` (starts a dev server unless `TEMPORAL_ADDRESS`
-//! is set).
+//! `cargo run -p ironflow-examples --bin hello` (starts a dev server with its Web UI unless
+//! `TEMPORAL_ADDRESS` is set, and prints the workflow's page; `-- --keep-running` keeps it up).
 
 use ironflow::client::StartWorkflowOptions;
 use ironflow::prelude::*;
@@ -34,7 +34,7 @@ impl Workflow for HelloWorkflow {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let example = ironflow_examples::start().await?;
+    let example = ironflow_examples::start_with_ui().await?;
     let client = &example.client;
     let task_queue = ironflow_examples::unique("hello");
     let worker = Worker::builder(client, &task_queue)
@@ -42,10 +42,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .register_activity(Greet)
         .register_activity(Shout)
         .build()?;
-    let options = StartWorkflowOptions::new(ironflow_examples::unique("hello"), &task_queue);
+    let id = ironflow_examples::unique("hello");
+    let options = StartWorkflowOptions::new(&id, &task_queue);
     let result = worker
         .run_until(client.execute_workflow::<HelloWorkflow>("Temporal".into(), options))
         .await??;
     println!("workflow result: {result}");
-    Ok(())
+    example.show_in_ui(&id).await
 }

@@ -53,7 +53,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "ironflow-examples".into());
     if std::env::args().any(|a| a == "--help" || a == "-h") {
         println!("usage: worker [--once]\n\nEnvironment:");
-        for var in ironflow::client::CONNECTION_ENV_VARS.iter().chain(WORKER_ENV_VARS) {
+        for var in ironflow::client::CONNECTION_ENV_VARS
+            .iter()
+            .chain(WORKER_ENV_VARS)
+        {
             println!("  {var}");
         }
         return Ok(());
