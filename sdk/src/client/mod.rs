@@ -24,6 +24,7 @@ mod connect_error;
 mod handle;
 mod messages;
 mod options;
+pub(crate) mod time_skipping;
 mod visibility;
 
 pub use activity_handle::AsyncActivityHandle;
@@ -154,6 +155,8 @@ pub struct Client {
     interceptors: Arc<[Arc<dyn ClientInterceptor>]>,
     telemetry: Telemetry,
     data_converter: DataConverter,
+    /// Set on the clients of the time-skipping test server.
+    pub(crate) time_skipping: Option<Arc<time_skipping::TimeSkipping>>,
 }
 
 /// The scopes of the interceptors of one call, finished (in reverse order) when it ends.
@@ -349,6 +352,7 @@ impl Client {
             interceptors: o.interceptors.clone().into(),
             telemetry: o.telemetry.clone(),
             data_converter: o.data_converter.clone(),
+            time_skipping: None,
         })
     }
 
