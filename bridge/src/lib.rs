@@ -11,3 +11,4 @@ pub mod migrate;
 pub mod native;
 pub mod parallel;
 pub mod translate;
+pub mod verify;

@@ -223,7 +223,9 @@ fn bridge(args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test]
 async fn the_cli_reports_bad_input_in_one_line() {
-    for sub in ["convert", "export", "replay", "inspect", "migrate", "worker"] {
+    for sub in [
+        "convert", "export", "replay", "inspect", "import", "migrate", "worker",
+    ] {
         let (ok, out, _) = bridge(&[sub, "--help"]);
         assert!(
             ok && out.contains("Usage: ironflow-bridge"),
@@ -465,5 +467,154 @@ async fn one_hundred_in_flight_instances_migrate_once_and_finish_on_temporal() {
     assert_eq!(
         rebuild(&events, Some("reserving")).unwrap().status,
         InstanceStatus::Running
+    );
+}
+
+/// A log that does not fit its definition is refused by `convert` and `inspect`, naming the
+/// instance, the event, the state and what the definition expected; `--lenient` converts it and
+/// lists the departure. A completed instance shows no stale activity error. Without
+/// definitions, `convert` treats logs as code-driven (no state transitions in the history).
+#[tokio::test]
+async fn logs_are_checked_against_their_definition_before_translation() {
+    let store = Arc::new(InMemoryEventStore::new());
+    let ids = native_instances(store.clone()).await;
+    let mut lines = Vec::new();
+    for id in &ids {
+        for e in store.get_sequenced_events(id, 1).await.unwrap() {
+            lines.push(serde_json::to_string(&e.event).unwrap());
+        }
+    }
+    // A bad instance: after reserving it moves to a state BridgeOrder does not have.
+    let bad = [
+        json!({"WorkflowStarted": {"workflow_id": "order-bad", "workflow_name": "BridgeOrder", "input": {"order": 9}, "timestamp": 1}}),
+        json!({"ActivityStarted": {"workflow_id": "order-bad", "activity_name": "reserve_inventory", "input": {}, "timestamp": 2}}),
+        json!({"ActivityCompleted": {"workflow_id": "order-bad", "activity_name": "reserve_inventory", "output": {}, "timestamp": 3}}),
+        json!({"StateTransitioned": {"workflow_id": "order-bad", "from_state": "reserving", "to_state": "packing", "timestamp": 4}}),
+    ];
+    let dir = temp_dir("checked-logs");
+    let good_file = dir.join("good.jsonl");
+    std::fs::write(&good_file, lines.join("\n")).unwrap();
+    let bad_lines: Vec<String> = lines
+        .iter()
+        .cloned()
+        .chain(bad.iter().map(|v| v.to_string()))
+        .collect();
+    let bad_file = dir.join("bad.jsonl");
+    std::fs::write(&bad_file, bad_lines.join("\n")).unwrap();
+    let defs = definitions_dir();
+    let out = dir.join("out");
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    let convert = |file: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "convert".to_string(),
+            "--events".into(),
+            arg(file),
+            "--definitions".into(),
+            arg(&defs),
+            "--out".into(),
+            arg(&out),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        bridge(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let expected = "workflow `order-bad`, event #4 (StateTransitioned), in state `reserving`: a transition \
+                    `reserving` -> `packing`; definition `BridgeOrder 1.0.0` expects a transition `reserving` -> \
+                    `charging`";
+    let (ok, _, err) = convert(&bad_file, &[]);
+    assert!(!ok, "a log that does not fit is refused");
+    assert!(err.contains(expected), "{err}");
+    assert!(err.contains("--lenient"), "{err}");
+    assert!(!out.join("order-bad.json").exists(), "nothing converted");
+    let (ok, stdout, err) = convert(&bad_file, &["--lenient"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("warning") && err.contains(expected), "{err}");
+    assert!(stdout.contains("converted 5 instance(s)"), "{stdout}");
+    let (ok, _, err) = bridge(&[
+        "inspect",
+        "--events",
+        &arg(&bad_file),
+        "--definitions",
+        &arg(&defs),
+    ]);
+    assert!(!ok && err.contains(expected), "{err}");
+
+    // Good logs pass; a completed instance whose charge failed twice has no error left.
+    let (ok, stdout, err) = bridge(&[
+        "inspect",
+        "--events",
+        &arg(&good_file),
+        "--definitions",
+        &arg(&defs),
+        "--workflow-id",
+        "order-done",
+    ]);
+    assert!(ok, "{err}");
+    let done: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(done["status"], json!("Completed"));
+    assert_eq!(done["error"], Value::Null, "no stale activity error: {stdout}");
+
+    // Without definitions: code-driven, no state transitions in the histories.
+    let code_out = dir.join("code-driven");
+    let (ok, stdout, err) = bridge(&["convert", "--events", &arg(&good_file), "--out", &arg(&code_out)]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("converted 4 instance(s)"), "{stdout}");
+    let history = ironflow::history::read_file(code_out.join("order-done.json")).unwrap();
+    let text = ironflow::history::to_json(&history).unwrap();
+    assert!(
+        !text.contains("UpsertWorkflowSearchAttributes") && !text.contains("LegacyState"),
+        "states dropped"
+    );
+    assert!(text.contains("charge_payment"), "activities kept");
+
+    // Import into a WAL store: checked first, idempotent on re-run.
+    let wal = dir.join("store");
+    let events_total = lines.len();
+    let (ok, stdout, err) = bridge(&[
+        "import",
+        "--events",
+        &arg(&good_file),
+        "--store",
+        &arg(&wal),
+        "--definitions",
+        &arg(&defs),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains(&format!("imported 4 instance(s) ({events_total} events)")),
+        "{stdout}"
+    );
+    let (ok, stdout, err) = bridge(&[
+        "import",
+        "--events",
+        &arg(&good_file),
+        "--store",
+        &arg(&wal),
+        "--definitions",
+        &arg(&defs),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("imported 0 instance(s) (0 events)") && stdout.contains("4 already there"),
+        "{stdout}"
+    );
+    let (ok, _, err) = bridge(&[
+        "import",
+        "--events",
+        &arg(&bad_file),
+        "--store",
+        &arg(&wal),
+        "--definitions",
+        &arg(&defs),
+    ]);
+    assert!(!ok && err.contains(expected), "{err}");
+    let reopened = FileEventStore::open(&wal).unwrap();
+    assert_eq!(
+        reopened.workflow_ids().await.unwrap().len(),
+        4,
+        "the refused import wrote nothing"
+    );
+    assert_eq!(
+        reopened.get_sequenced_events("order-done", 1).await.unwrap(),
+        store.get_sequenced_events("order-done", 1).await.unwrap()
     );
 }

@@ -6,7 +6,7 @@
 
 use ironflow::client::{Client, ConnectOptions, StartWorkflowOptions};
 use ironflow::testing::{DevServer, DevServerOptions};
-use serde_yaml::Value;
+use serde_norway::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -55,7 +55,7 @@ fn interpolate(text: &str, env: &BTreeMap<String, String>) -> String {
 
 fn compose() -> Value {
     let mut value: Value =
-        serde_yaml::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is YAML");
+        serde_norway::from_str(&read("docker-compose.yml")).expect("docker-compose.yml is YAML");
     value.apply_merge().expect("merge keys resolve");
     value
 }

@@ -91,6 +91,7 @@ fn example(name: &str) -> String {
         "event_sourcing" => env!("CARGO_BIN_EXE_event_sourcing"),
         "observability" => env!("CARGO_BIN_EXE_observability"),
         "encryption" => env!("CARGO_BIN_EXE_encryption"),
+        "port_verification" => env!("CARGO_BIN_EXE_port_verification"),
         other => panic!("no example {other}"),
     };
     let mut command = Command::new(bin);
@@ -186,6 +187,12 @@ examples! {
         "Running in state Some(\"awaiting_approval\"), 4 events in the WAL",
         "replay against the interpreter: passed",
         r#""ship":"shipped by Temporal""#,
+    ],
+    port_verification: [
+        "the port: 3 of 3 instances make the same decisions",
+        "a port that ships before charging: 1 of 3 instances make the same decisions",
+        "FAILED  order-1 (Order, 9 native events): non-determinism: event 15 (ActivityTaskScheduled): the history has activity `charge`; the code scheduled activity `ship`",
+        "passed  order-3 (Order, 3 native events)",
     ],
 }
 

@@ -8,7 +8,7 @@ use ironflow_bridge::interpreter::{Definitions, interpreter};
 use ironflow_bridge::migrate::{MigrateOptions, MigrationOutcome, migrate, sanitize};
 use ironflow_bridge::native::{
     EventStore, FileEventStore, InMemoryEventStore, SequencedEvent, WorkflowDefinition, WorkflowEvent,
-    rebuild,
+    check_against_definition, rebuild,
 };
 use ironflow_bridge::translate::{StateRepresentation, TranslateOptions, from_history, to_history};
 use std::path::{Path, PathBuf};
@@ -57,13 +57,18 @@ struct Server {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Translate native logs into Temporal history JSON files (CLI/Web UI format).
+    /// Translate native logs into Temporal history JSON files (CLI/Web UI format). With
+    /// definitions, each log is first checked against its definition and refused if it does not
+    /// fit; without, the logs are code-driven workflows and state transitions are dropped.
     Convert {
         #[command(flatten)]
         source: Source,
-        /// Directory of workflow definitions (YAML/JSON).
+        /// Directory of workflow definitions (YAML/JSON); omit for code-driven workflows.
         #[arg(long)]
-        definitions: PathBuf,
+        definitions: Option<PathBuf>,
+        /// Convert logs that do not fit their definition anyway, listing the departures.
+        #[arg(long)]
+        lenient: bool,
         /// Where to write `<workflow id>.json`.
         #[arg(long)]
         out: PathBuf,
@@ -104,17 +109,41 @@ enum Command {
         /// A directory of JSON histories, instead of native logs.
         #[arg(long, conflicts_with_all = ["store", "events"])]
         histories: Option<PathBuf>,
+        /// Also print Core's full message for each history that does not replay.
+        #[arg(long)]
+        verbose: bool,
     },
-    /// Rebuild and print the state of native instances.
+    /// Build a native WAL store from an engine's JSON-lines export: each instance's log is
+    /// checked (the engine's rules, and its definition when given) before anything is written;
+    /// running it again adds only what is new.
+    Import {
+        /// The JSON-lines export (one `WorkflowEvent` per line, in order).
+        #[arg(long)]
+        events: PathBuf,
+        /// The store directory (created if needed).
+        #[arg(long)]
+        store: PathBuf,
+        /// Directory of definitions to check the logs against.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
+        /// Import logs that do not fit their definition anyway, listing the departures.
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// Rebuild and print the state of native instances (checked against their definitions
+    /// when given).
     Inspect {
         #[command(flatten)]
         source: Source,
         /// Only this instance.
         #[arg(long)]
         workflow_id: Option<String>,
-        /// Directory of definitions (to know the initial state).
+        /// Directory of definitions (to know the initial state and check the logs).
         #[arg(long)]
         definitions: Option<PathBuf>,
+        /// Print instances whose log does not fit its definition anyway, with the departures.
+        #[arg(long)]
+        lenient: bool,
     },
     /// Start running native instances on Temporal at their current state; export finished ones.
     Migrate {
@@ -208,6 +237,40 @@ async fn instances(
     Ok(out)
 }
 
+/// Checks every log against its definition: refuses with every departure named, or with
+/// `lenient` prints them as warnings and goes on.
+fn check_logs(
+    definitions: &Definitions,
+    logs: &[(String, Vec<SequencedEvent>)],
+    lenient: bool,
+) -> Result<(), Failure> {
+    let mut departures = Vec::new();
+    for (_, events) in logs {
+        let def = definition_for(definitions, events)?;
+        departures.extend(check_against_definition(events, &def));
+    }
+    if departures.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = departures.iter().map(|d| format!("  {d}")).collect();
+    if lenient {
+        eprintln!(
+            "warning: {} log(s) do not fit their definition (--lenient: going on):\n{}",
+            departures.len(),
+            list.join("\n")
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{} log(s) do not fit their definition (the histories would not replay); fix the logs or the \
+             definitions, or pass --lenient:\n{}",
+            departures.len(),
+            list.join("\n")
+        )
+        .into())
+    }
+}
+
 fn definition_for(
     definitions: &Definitions,
     events: &[SequencedEvent],
@@ -258,20 +321,32 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Convert {
             source,
             definitions,
+            lenient,
             out,
             workflow_id,
             task_queue,
         } => {
-            let definitions = load_definitions(&definitions)?;
+            let definitions = definitions.as_deref().map(load_definitions).transpose()?;
             let store = open_source(&source).await?;
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             let logs = instances(store.as_ref(), workflow_id.as_deref()).await?;
+            if let Some(defs) = &definitions {
+                check_logs(defs, &logs, lenient)?;
+            }
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             // Translation and JSON writing are independent per instance: use every core.
             let lines = ironflow_bridge::parallel::map_in_order(&logs, |(id, events)| {
-                let def = definition_for(&definitions, events).map_err(|e| e.to_string())?;
-                let options = TranslateOptions {
-                    task_queue: task_queue.clone(),
-                    ..TranslateOptions::for_definition(&def)
+                let options = match &definitions {
+                    Some(defs) => TranslateOptions {
+                        task_queue: task_queue.clone(),
+                        ..TranslateOptions::for_definition(
+                            &*definition_for(defs, events).map_err(|e| e.to_string())?,
+                        )
+                    },
+                    None => TranslateOptions {
+                        task_queue: task_queue.clone(),
+                        states: StateRepresentation::Dropped,
+                        ..TranslateOptions::default()
+                    },
                 };
                 let h = to_history(events, &options).map_err(|e| e.to_string())?;
                 let path = out.join(format!("{}.json", sanitize(id)));
@@ -352,6 +427,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             definitions,
             source,
             histories,
+            verbose,
         } => {
             let defs = load_definitions(&definitions)?;
             let replayer = Replayer::new().register_dynamic_workflow(interpreter(defs.clone()));
@@ -371,20 +447,94 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             };
             print!("{report}");
+            if verbose {
+                for r in report.failures() {
+                    println!(
+                        "\n{} ({}), Core's message:\n{}",
+                        r.source,
+                        r.outcome.kind(),
+                        r.outcome.message().unwrap_or_default()
+                    );
+                }
+            }
             Ok(if report.all_passed() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
         }
+        Command::Import {
+            events,
+            store,
+            definitions,
+            lenient,
+        } => {
+            let source = Source {
+                store: None,
+                events: Some(events.clone()),
+            };
+            let incoming = open_source(&source).await?;
+            let logs = instances(incoming.as_ref(), None).await?;
+            let defs = definitions.as_deref().map(load_definitions).transpose()?;
+            for (_, log) in &logs {
+                let initial = match &defs {
+                    Some(d) => Some(definition_for(d, log)?.initial_state.clone()),
+                    None => None,
+                };
+                ironflow_bridge::native::check_log(log, initial.as_deref())?;
+            }
+            if let Some(defs) = &defs {
+                check_logs(defs, &logs, lenient)?;
+            }
+            let target = FileEventStore::open(&store)?;
+            let (mut imported, mut appended, mut present) = (0, 0, 0);
+            for (id, log) in &logs {
+                let existing = target.get_sequenced_events(id, 1).await?;
+                let same =
+                    existing.len() <= log.len() && existing.iter().zip(log).all(|(a, b)| a.event == b.event);
+                if !same {
+                    let at = existing
+                        .iter()
+                        .zip(log)
+                        .position(|(a, b)| a.event != b.event)
+                        .unwrap_or(log.len());
+                    return Err(format!(
+                        "workflow `{id}`: the store {} already holds a different log (event #{} differs); nothing \
+                         of it was imported",
+                        store.display(),
+                        at + 1
+                    )
+                    .into());
+                }
+                if existing.len() == log.len() {
+                    present += 1;
+                    continue;
+                }
+                for e in &log[existing.len()..] {
+                    target.append_event(e.event.clone()).await?;
+                }
+                appended += log.len() - existing.len();
+                imported += 1;
+            }
+            println!(
+                "imported {imported} instance(s) ({appended} events) into {}; {present} already there",
+                store.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect {
             source,
             workflow_id,
             definitions,
+            lenient,
         } => {
             let defs = definitions.as_deref().map(load_definitions).transpose()?;
             let store = open_source(&source).await?;
-            for (_, events) in instances(store.as_ref(), workflow_id.as_deref()).await? {
+            let logs = instances(store.as_ref(), workflow_id.as_deref()).await?;
+            if let Some(defs) = &defs {
+                check_logs(defs, &logs, lenient)?;
+            }
+            for (_, events) in logs {
                 let initial = match &defs {
                     Some(d) => Some(definition_for(d, &events)?.initial_state.clone()),
                     None => None,

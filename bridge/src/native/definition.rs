@@ -119,7 +119,7 @@ pub enum DefinitionError {
 impl WorkflowDefinition {
     /// Parses YAML (JSON is YAML too) and validates.
     pub fn from_yaml(text: &str, source_name: &str) -> Result<Self, DefinitionError> {
-        let def: WorkflowDefinition = serde_yaml::from_str(text).map_err(|e| DefinitionError::Parse {
+        let def: WorkflowDefinition = serde_norway::from_str(text).map_err(|e| DefinitionError::Parse {
             source_name: source_name.to_string(),
             message: e.to_string(),
         })?;

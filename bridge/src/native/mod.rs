@@ -2,6 +2,7 @@
 //! in-memory and a write-ahead-log store, [`StateRebuilder`], and state-machine
 //! [`WorkflowDefinition`]s with semver versions.
 
+mod conformance;
 mod definition;
 mod engine;
 mod event;
@@ -10,6 +11,7 @@ mod rebuild;
 mod store;
 mod wal;
 
+pub use conformance::{DefinitionViolation, check_against_definition};
 pub use definition::{DefinitionError, StateDefinition, TerminalKind, WorkflowDefinition};
 pub use engine::{EngineError, NativeActivity, NativeEngine};
 pub use event::{SequencedEvent, WorkflowEvent};

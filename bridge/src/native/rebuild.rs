@@ -296,6 +296,8 @@ fn walk(
             }
             WorkflowEvent::WorkflowCompleted { output, .. } => {
                 inst.pending_activities.clear();
+                // A failed attempt before the end is history, not the instance's error.
+                inst.error = None;
                 inst.status = InstanceStatus::Completed;
                 inst.output = Some(values.of(output));
             }

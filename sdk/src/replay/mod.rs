@@ -36,6 +36,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod batch;
+mod explain;
 
 /// How the replay of one history ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +94,9 @@ pub struct ReplayResult {
     pub events: usize,
     /// How it ended.
     pub outcome: ReplayOutcome,
+    /// When it did not pass: the mismatch in plain words (the event, what the history has, what
+    /// the code did, as far as Core says); `outcome.message()` has Core's full message.
+    pub mismatch: Option<String>,
 }
 
 impl ReplayResult {
@@ -133,7 +137,7 @@ impl fmt::Display for ReplayReport {
                 r.workflow_type,
                 r.events
             )?;
-            if let Some(m) = r.outcome.message() {
+            if let Some(m) = r.mismatch.clone().or_else(|| r.outcome.message()) {
                 write!(f, ": {m}")?;
             }
             writeln!(f)?;
@@ -323,6 +327,7 @@ impl Replayer {
                         workflow_type: String::new(),
                         events: 0,
                         outcome: ReplayOutcome::InvalidHistory(e.to_string()),
+                        mismatch: None,
                     },
                 )),
             }
@@ -358,6 +363,7 @@ impl Replayer {
     /// Replays histories, in order.
     pub async fn replay_all(&self, inputs: Vec<ReplayInput>) -> ReplayReport {
         let mut results: Vec<Option<ReplayResult>> = vec![None; inputs.len()];
+        let mut scheduled = Vec::with_capacity(inputs.len());
         let mut queue = VecDeque::new();
         for (index, input) in inputs.into_iter().enumerate() {
             let (workflow_type, task_queue) =
@@ -368,7 +374,9 @@ impl Replayer {
                 workflow_type,
                 events: input.history.events.len(),
                 outcome: ReplayOutcome::Passed,
+                mismatch: None,
             };
+            scheduled.push(explain::scheduled_activities(&input.history));
             if let Err(message) = replayable(&input.history) {
                 results[index] = Some(ReplayResult {
                     outcome: ReplayOutcome::InvalidHistory(message),
@@ -421,6 +429,16 @@ impl Replayer {
                 // A shard's task can only end this way if Core panicked; its histories keep
                 // the "not replayed" outcome.
                 Err(e) => tracing::error!(error = %e, "a replay shard stopped"),
+            }
+        }
+        for (r, scheduled) in results.iter_mut().zip(&scheduled) {
+            if let Some(r) = r.as_mut()
+                && matches!(
+                    r.outcome,
+                    ReplayOutcome::Nondeterminism(_) | ReplayOutcome::WorkflowTaskFailure(_)
+                )
+            {
+                r.mismatch = r.outcome.message().map(|m| explain::explain(&m, scheduled));
             }
         }
         ReplayReport {
