@@ -206,6 +206,20 @@ pub async fn check_history<O>(
     let history = handle.fetch_history().await.expect("fetch the history");
     let ours = dir.join(format!("{id}.json"));
     ironflow::history::write_file(&ours, &history).expect("write the history JSON");
+    // The fast writer and prost-reflect's serializer agree: byte for byte, or (when a map has
+    // several keys, which prost-reflect writes in hash order) as JSON values.
+    let fast = ironflow::history::to_json(&history).expect("history JSON");
+    let reference = ironflow::history::to_json_reference(&history).expect("history JSON (reference)");
+    if fast != reference {
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(&fast).expect("JSON"),
+            serde_json::from_str(&reference).expect("JSON"),
+        );
+        assert_eq!(
+            a, b,
+            "the fast history JSON writer differs from the reference for {id}"
+        );
+    }
     let mut args = vec!["workflow", "show", "--workflow-id", id, "--output", "json"];
     if let Some(run_id) = handle.run_id() {
         args.extend(["--run-id", run_id]);

@@ -118,6 +118,48 @@ fn native_to_temporal_to_native_is_lossless() {
     );
 }
 
+/// The fast history JSON writer produces what prost-reflect's serializer produces: byte for byte
+/// when every map has one key (prost-reflect writes several in hash order, the fast writer in key
+/// order, as the CLI does), the same JSON value otherwise; and the same bytes every time.
+#[test]
+fn the_fast_json_writer_matches_the_reference() {
+    let code_driven = TranslateOptions {
+        states: StateRepresentation::Dropped,
+        ..options()
+    };
+    let plain = to_history(&sequenced(order_log()), &code_driven).unwrap();
+    let fast = ironflow::history::to_json(&plain).unwrap();
+    assert!(
+        fast.len() > 1000 && fast.contains("\"eventTime\""),
+        "a real history"
+    );
+    if fast != ironflow::history::to_json_reference(&plain).unwrap() {
+        panic!("the fast writer differs from the reference on a history whose maps have one key");
+    }
+    // Search attribute payloads have two metadata keys.
+    let with_states = to_history(&sequenced(order_log()), &options()).unwrap();
+    let fast = ironflow::history::to_json(&with_states).unwrap();
+    assert_eq!(
+        fast,
+        ironflow::history::to_json(&with_states).unwrap(),
+        "deterministic"
+    );
+    let reference = ironflow::history::to_json_reference(&with_states).unwrap();
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&fast).unwrap(),
+        serde_json::from_str(&reference).unwrap(),
+    );
+    assert!(
+        a == b,
+        "the fast writer's JSON value differs from the reference's"
+    );
+    let empty = ironflow::history::History { events: vec![] };
+    assert_eq!(
+        ironflow::history::to_json(&empty).unwrap(),
+        ironflow::history::to_json_reference(&empty).unwrap()
+    );
+}
+
 #[test]
 fn the_history_has_the_shape_replay_needs() {
     use ironflow::history::history_event::Attributes as A;

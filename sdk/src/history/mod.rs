@@ -10,8 +10,12 @@
 
 mod json;
 mod validate;
+mod wire_json;
 
-pub use json::{HistoryJsonError, from_json, from_json_value, read_file, to_json, to_json_value, write_file};
+pub use json::{
+    HistoryJsonError, from_json, from_json_value, read_file, to_json, to_json_reference, to_json_value,
+    write_file,
+};
 pub use temporalio_common::protos::temporal::api::history::v1::{History, HistoryEvent, history_event};
 pub use validate::{InvalidHistory, validate};
 
