@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod connect_proxy;
+pub mod features;
 pub mod fixtures;
 pub mod otlp;
 pub mod peers;

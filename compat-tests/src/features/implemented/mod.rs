@@ -1,0 +1,46 @@
+//! The implemented features, one module per upstream directory (`activity/retry_on_error` is
+//! `activity::retry_on_error`), each written from the upstream README spec.
+
+use super::Implemented;
+
+pub mod activity {
+    pub mod retry_on_error;
+}
+pub mod child_workflow {
+    pub mod result;
+}
+pub mod continue_as_new {
+    pub mod continue_as_same;
+}
+pub mod query {
+    pub mod successful_query;
+}
+pub mod signal {
+    pub mod basic;
+}
+pub mod update {
+    pub mod basic;
+}
+
+macro_rules! implemented {
+    ($($fn_name:ident => $($module:ident)::+;)*) => {
+        $(
+            pub fn $fn_name() -> Implemented {
+                Implemented {
+                    register: $($module)::+::register,
+                    replayer: $($module)::+::replayer,
+                    run: |client, task_queue| Box::pin($($module)::+::run(client, task_queue)),
+                }
+            }
+        )*
+    };
+}
+
+implemented! {
+    activity_retry_on_error => activity::retry_on_error;
+    child_workflow_result => child_workflow::result;
+    continue_as_new_continue_as_same => continue_as_new::continue_as_same;
+    query_successful_query => query::successful_query;
+    signal_basic => signal::basic;
+    update_basic => update::basic;
+}

@@ -1,0 +1,698 @@
+//! A Rust harness for Temporal's cross-SDK feature suite (`temporalio/features`): every upstream
+//! feature directory, pinned to [`UPSTREAM_COMMIT`], is listed here as implemented (a module
+//! mirroring its path, written from its README spec), skipped with a reason, or not applicable
+//! with a reason. [`run_feature`] runs one against a server, then replays its closed histories
+//! with Ironflow's replayer (a history check upstream does not make). Two front ends use it:
+//! `tests/features.rs` (one test per feature) and the `features` binary (a table).
+
+mod implemented;
+
+use ironflow::client::Client;
+use ironflow::replay::Replayer;
+use ironflow::worker::WorkerBuilder;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// The upstream commit the directory list is pinned to.
+pub const UPSTREAM_COMMIT: &str = "98d4694b7bb831a38f98a549f7281a856b924cf1";
+
+/// Every feature directory under `features/` at [`UPSTREAM_COMMIT`] (a README or an
+/// implementation in some SDK).
+pub const UPSTREAM: &[&str] = &[
+    "activity/basic_no_workflow_timeout",
+    "activity/cancel_abandon",
+    "activity/cancel_try_cancel",
+    "activity/cancel_wait_cancel",
+    "activity/heartbeating",
+    "activity/retry_on_error",
+    "activity/running_concurrently",
+    "activity/shutdown",
+    "bugs/go/activity_start_race",
+    "bugs/go/child_workflow_cancel_panic",
+    "build_id_versioning/activity_and_child_on_correct_version",
+    "build_id_versioning/continues_as_new_on_correct_version",
+    "build_id_versioning/only_appropriate_worker_gets_task",
+    "build_id_versioning/unversioned_worker_gets_unversioned_task",
+    "build_id_versioning/unversioned_worker_no_task",
+    "build_id_versioning/versions_added_while_worker_polling",
+    "child_workflow/cancel_abandon",
+    "child_workflow/cancel_try_cancel",
+    "child_workflow/cancel_wait_completed",
+    "child_workflow/cancel_wait_requested",
+    "child_workflow/handle",
+    "child_workflow/result",
+    "child_workflow/retry",
+    "child_workflow/signal",
+    "child_workflow/start",
+    "child_workflow/throws_on_execute",
+    "child_workflow/throws_on_start",
+    "child_workflow/throws_on_termination",
+    "child_workflow/throws_on_timeout",
+    "client/http_proxy",
+    "client/http_proxy_auth",
+    "client/http_proxy_nativeconn",
+    "client/http_proxy_nativeconn_auth",
+    "continue_as_new/continue_as_same",
+    "continue_as_new/signals_block_continue_as_new",
+    "continue_as_new/updates_do_not_block_continue_as_new",
+    "data_converter/binary",
+    "data_converter/binary_protobuf",
+    "data_converter/codec",
+    "data_converter/empty",
+    "data_converter/failure",
+    "data_converter/json",
+    "data_converter/json_protobuf",
+    "deployment_versioning/aa_clean_old_deployments",
+    "deployment_versioning/routing_auto_upgrade",
+    "deployment_versioning/routing_pinned",
+    "deployment_versioning/routing_with_override",
+    "deployment_versioning/routing_with_ramp",
+    "eager_activity/non_remote_activities_worker",
+    "eager_workflow/successful_start",
+    "local_activity/backoff_with_persistent_timer",
+    "local_activity/cancel_abandon",
+    "local_activity/cancel_failing",
+    "local_activity/cancel_try_cancel",
+    "local_activity/cancel_wait_completed",
+    "local_activity/complete_after_shutdown",
+    "local_activity/complete_eventually",
+    "local_activity/complete_immediately",
+    "local_activity/concurrent",
+    "local_activity/non_retryable_error_from_activity",
+    "local_activity/non_retryable_error_in_options",
+    "local_activity/one_success_one_fail",
+    "local_activity/retry_on_error",
+    "local_activity/serial",
+    "local_activity/shutdown_sends_cancellation",
+    "nexus/sync_success",
+    "query/successful_query",
+    "query/timeout_due_to_no_active_workers",
+    "query/unexpected_arguments",
+    "query/unexpected_query_type_name",
+    "query/unexpected_return_type",
+    "reset",
+    "reset/reset_and_delete",
+    "schedule/backfill",
+    "schedule/basic",
+    "schedule/cron",
+    "schedule/duplicate_error",
+    "schedule/pause",
+    "schedule/trigger",
+    "search_attributes/set",
+    "search_attributes/upsert",
+    "signal/activities",
+    "signal/basic",
+    "signal/child_workflow",
+    "signal/external",
+    "signal/prevent_close",
+    "signal/signal_with_start",
+    "signal/workflow_to_workflow",
+    "telemetry/metrics",
+    "timer",
+    "tracing",
+    "update/activities",
+    "update/async_accepted",
+    "update/basic",
+    "update/basic_async",
+    "update/client_interceptor",
+    "update/deduplication",
+    "update/non_durable_reject",
+    "update/self",
+    "update/task_failure",
+    "update/validation_replay",
+    "update/worker_restart",
+    "worker_shutdown/poll_complete_on_shutdown",
+];
+
+/// Dynamic config the upstream runner gives its dev server.
+pub const DYNAMIC_CONFIG: &[&str] = &[
+    "system.enableEagerWorkflowStart=true",
+    "system.enableActivityEagerExecution=true",
+    "system.enableDeployments=true",
+    "system.forceSearchAttributesCacheRefreshOnRead=true",
+];
+
+/// A dev server with [`DYNAMIC_CONFIG`], one per process (started on first use, killed with it).
+pub fn server_address() -> &'static str {
+    static ADDRESS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDRESS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let options = ironflow::testing::DevServerOptions {
+                extra_args: DYNAMIC_CONFIG
+                    .iter()
+                    .flat_map(|kv| ["--dynamic-config-value".to_string(), kv.to_string()])
+                    .collect(),
+                die_with_parent_thread: true,
+                ..Default::default()
+            };
+            match rt.block_on(ironflow::testing::DevServer::start_with(options)) {
+                Ok(server) => {
+                    let _ = tx.send(Ok(server.address().to_string()));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                }
+            }
+        });
+        match rx.recv() {
+            Ok(Ok(address)) => address,
+            Ok(Err(e)) => panic!("the features dev server did not start: {e}"),
+            Err(e) => panic!("the features dev server thread died: {e}"),
+        }
+    })
+}
+
+/// What a feature run returns: the workflow ids whose histories are replayed afterwards.
+pub type RunFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
+
+/// An implemented feature: its worker registrations, its replayer, and the run (start,
+/// interact, check) given a client and a fresh task queue.
+pub struct Implemented {
+    /// Registers the feature's workflows and activities.
+    pub register: fn(WorkerBuilder) -> WorkerBuilder,
+    /// A replayer with the feature's workflows.
+    pub replayer: fn() -> Replayer,
+    /// Starts the feature's workflows and checks what upstream checks.
+    pub run: fn(Client, String) -> RunFuture,
+}
+
+/// How a feature stands in this harness.
+pub enum Status {
+    /// Written from the spec.
+    Implemented(Implemented),
+    /// Not (yet) run, and why.
+    Skipped(&'static str),
+    /// Does not apply to Ironflow, and why.
+    NotApplicable(&'static str),
+}
+
+/// Every upstream feature, in path order.
+pub fn registry() -> Vec<(&'static str, Status)> {
+    vec![
+        (
+            "activity/basic_no_workflow_timeout",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/cancel_abandon",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/cancel_try_cancel",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/cancel_wait_cancel",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/heartbeating",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/retry_on_error",
+            Status::Implemented(implemented::activity_retry_on_error()),
+        ),
+        (
+            "activity/running_concurrently",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "activity/shutdown",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "bugs/go/activity_start_race",
+            Status::NotApplicable("a regression test for a Go SDK bug"),
+        ),
+        (
+            "bugs/go/child_workflow_cancel_panic",
+            Status::NotApplicable("a regression test for a Go SDK bug"),
+        ),
+        (
+            "build_id_versioning/activity_and_child_on_correct_version",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "build_id_versioning/continues_as_new_on_correct_version",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "build_id_versioning/only_appropriate_worker_gets_task",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "build_id_versioning/unversioned_worker_gets_unversioned_task",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "build_id_versioning/unversioned_worker_no_task",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "build_id_versioning/versions_added_while_worker_polling",
+            Status::NotApplicable(
+                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+            ),
+        ),
+        (
+            "child_workflow/cancel_abandon",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/cancel_try_cancel",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/cancel_wait_completed",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/cancel_wait_requested",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/handle",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/result",
+            Status::Implemented(implemented::child_workflow_result()),
+        ),
+        (
+            "child_workflow/retry",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/signal",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/start",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/throws_on_execute",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/throws_on_start",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/throws_on_termination",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "child_workflow/throws_on_timeout",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "client/http_proxy",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "client/http_proxy_auth",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "client/http_proxy_nativeconn",
+            Status::NotApplicable(
+                "TypeScript's NativeConnection; Ironflow's one connection type is covered by client/http_proxy",
+            ),
+        ),
+        (
+            "client/http_proxy_nativeconn_auth",
+            Status::NotApplicable(
+                "TypeScript's NativeConnection; Ironflow's one connection type is covered by client/http_proxy_auth",
+            ),
+        ),
+        (
+            "continue_as_new/continue_as_same",
+            Status::Implemented(implemented::continue_as_new_continue_as_same()),
+        ),
+        (
+            "continue_as_new/signals_block_continue_as_new",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "continue_as_new/updates_do_not_block_continue_as_new",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/binary",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/binary_protobuf",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/codec",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/empty",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/failure",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/json",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "data_converter/json_protobuf",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "deployment_versioning/aa_clean_old_deployments",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "deployment_versioning/routing_auto_upgrade",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "deployment_versioning/routing_pinned",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "deployment_versioning/routing_with_override",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "deployment_versioning/routing_with_ramp",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "eager_activity/non_remote_activities_worker",
+            Status::Skipped("eager start/execution is not exposed by Ironflow yet"),
+        ),
+        (
+            "eager_workflow/successful_start",
+            Status::Skipped("eager start/execution is not exposed by Ironflow yet"),
+        ),
+        (
+            "local_activity/backoff_with_persistent_timer",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/cancel_abandon",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/cancel_failing",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/cancel_try_cancel",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/cancel_wait_completed",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/complete_after_shutdown",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/complete_eventually",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/complete_immediately",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/concurrent",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/non_retryable_error_from_activity",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/non_retryable_error_in_options",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/one_success_one_fail",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/retry_on_error",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/serial",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "local_activity/shutdown_sends_cancellation",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "nexus/sync_success",
+            Status::Skipped("Ironflow has no Nexus operations yet"),
+        ),
+        (
+            "query/successful_query",
+            Status::Implemented(implemented::query_successful_query()),
+        ),
+        (
+            "query/timeout_due_to_no_active_workers",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "query/unexpected_arguments",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "query/unexpected_query_type_name",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "query/unexpected_return_type",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        ("reset", Status::Skipped("not ported to the harness yet")),
+        (
+            "reset/reset_and_delete",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "schedule/backfill",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "schedule/basic",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "schedule/cron",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "schedule/duplicate_error",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "schedule/pause",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "schedule/trigger",
+            Status::Skipped("Ironflow's client has no schedule API yet"),
+        ),
+        (
+            "search_attributes/set",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "search_attributes/upsert",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "signal/activities",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        ("signal/basic", Status::Implemented(implemented::signal_basic())),
+        (
+            "signal/child_workflow",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "signal/external",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "signal/prevent_close",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "signal/signal_with_start",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "signal/workflow_to_workflow",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "telemetry/metrics",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        ("timer", Status::Skipped("not ported to the harness yet")),
+        ("tracing", Status::Skipped("not ported to the harness yet")),
+        (
+            "update/activities",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/async_accepted",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        ("update/basic", Status::Implemented(implemented::update_basic())),
+        (
+            "update/basic_async",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/client_interceptor",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/deduplication",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/non_durable_reject",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        ("update/self", Status::Skipped("not ported to the harness yet")),
+        (
+            "update/task_failure",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/validation_replay",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "update/worker_restart",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+        (
+            "worker_shutdown/poll_complete_on_shutdown",
+            Status::Skipped("not ported to the harness yet"),
+        ),
+    ]
+}
+
+/// How a feature run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its checks and the replay of its histories passed.
+    Passed,
+    /// Why it failed.
+    Failed(String),
+    /// Skipped or not applicable, with the reason.
+    Skipped(String),
+}
+
+/// Runs one feature on `client`'s server with a worker on a fresh task queue; returns the
+/// outcome and the seconds it took.
+pub async fn run_feature(client: &Client, path: &str, status: &Status) -> (Outcome, f64) {
+    let started = Instant::now();
+    let feature = match status {
+        Status::Implemented(f) => f,
+        Status::Skipped(why) => return (Outcome::Skipped(format!("skipped: {why}")), 0.0),
+        Status::NotApplicable(why) => return (Outcome::Skipped(format!("not applicable: {why}")), 0.0),
+    };
+    let task_queue = crate::unique(&format!("features-{}", path.replace('/', "-")));
+    let worker = match (feature.register)(ironflow::Worker::builder(client, &task_queue)).build() {
+        Ok(w) => w,
+        Err(e) => return (Outcome::Failed(format!("cannot build the worker: {e}")), 0.0),
+    };
+    let run = (feature.run)(client.clone(), task_queue.clone());
+    let outcome = match tokio::time::timeout(Duration::from_secs(120), worker.run_until(run)).await {
+        Err(_) => Outcome::Failed("did not finish within 120 s".into()),
+        Ok(Err(e)) => Outcome::Failed(format!("the worker stopped: {e}")),
+        Ok(Ok(Err(e))) => Outcome::Failed(e),
+        Ok(Ok(Ok(ids))) => replay(client, &(feature.replayer)(), &ids).await,
+    };
+    (outcome, started.elapsed().as_secs_f64())
+}
+
+/// Replays the closed histories of `ids` with `replayer`.
+async fn replay(client: &Client, replayer: &Replayer, ids: &[String]) -> Outcome {
+    for id in ids {
+        let history = match client
+            .workflow_handle::<()>(id.as_str(), None)
+            .fetch_history()
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => return Outcome::Failed(format!("cannot fetch the history of {id}: {e}")),
+        };
+        let result = replayer.replay_history(id, &history).await;
+        if !result.passed() {
+            return Outcome::Failed(format!(
+                "the history of {id} does not replay: {}: {}",
+                result.outcome.kind(),
+                result
+                    .mismatch
+                    .or_else(|| result.outcome.message())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    Outcome::Passed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_lists_exactly_the_pinned_upstream_directories() {
+        let listed: Vec<&str> = registry().iter().map(|(p, _)| *p).collect();
+        let mut upstream = UPSTREAM.to_vec();
+        upstream.sort_unstable();
+        assert_eq!(
+            listed, upstream,
+            "the registry and the pinned upstream list disagree"
+        );
+        assert_eq!(UPSTREAM.len(), 103);
+        for (path, status) in registry() {
+            if let Status::Skipped(why) | Status::NotApplicable(why) = status {
+                assert!(!why.trim().is_empty(), "{path} needs a reason");
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Temporal's cross-SDK feature suite (`temporalio/features`, pinned in
+//! `ironflow_compat_tests::features::UPSTREAM_COMMIT`): one test per implemented feature, each
+//! run on a dev server with the upstream runner's dynamic config and its histories replayed
+//! afterwards; the features not run are listed with their reasons. `cargo run -p
+//! ironflow-compat-tests --bin features` prints the same as a table.
+
+use ironflow::client::{Client, ConnectOptions};
+use ironflow_compat_tests::features::{Outcome, Status, registry, run_feature, server_address};
+
+async fn run(path: &str) {
+    let client = Client::connect(ConnectOptions::new(server_address()))
+        .await
+        .expect("connect");
+    let registry = registry();
+    let (_, status) = registry
+        .iter()
+        .find(|(p, _)| *p == path)
+        .unwrap_or_else(|| panic!("{path} is not in the registry"));
+    let (outcome, seconds) = run_feature(&client, path, status).await;
+    assert_eq!(outcome, Outcome::Passed, "feature {path} ({seconds:.1} s)");
+}
+
+macro_rules! features {
+    ($($name:ident => $path:literal,)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run($path).await;
+            }
+        )*
+
+        /// Every implemented feature has a test above; the rest are listed with their reasons.
+        #[test]
+        fn every_feature_is_run_or_listed_with_its_reason() {
+            let tested = [$($path),*];
+            let mut skipped = 0;
+            for (path, status) in registry() {
+                match status {
+                    Status::Implemented(_) => {
+                        assert!(tested.contains(&path), "{path} is implemented but has no test here")
+                    }
+                    Status::Skipped(why) | Status::NotApplicable(why) => {
+                        skipped += 1;
+                        eprintln!("SKIPPED {path}: {why}");
+                    }
+                }
+            }
+            assert_eq!(tested.len() + skipped, 103);
+        }
+    };
+}
+
+features! {
+    activity_retry_on_error => "activity/retry_on_error",
+    child_workflow_result => "child_workflow/result",
+    continue_as_new_continue_as_same => "continue_as_new/continue_as_same",
+    query_successful_query => "query/successful_query",
+    signal_basic => "signal/basic",
+    update_basic => "update/basic",
+}
