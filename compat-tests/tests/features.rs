@@ -51,10 +51,13 @@ macro_rules! features {
 }
 
 features! {
+    activity_basic_no_workflow_timeout => "activity/basic_no_workflow_timeout",
     activity_retry_on_error => "activity/retry_on_error",
     child_workflow_result => "child_workflow/result",
+    child_workflow_signal => "child_workflow/signal",
     continue_as_new_continue_as_same => "continue_as_new/continue_as_same",
     query_successful_query => "query/successful_query",
+    query_unexpected_query_type_name => "query/unexpected_query_type_name",
     signal_basic => "signal/basic",
     update_basic => "update/basic",
 }

@@ -203,7 +203,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
     vec![
         (
             "activity/basic_no_workflow_timeout",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_basic_no_workflow_timeout()),
         ),
         (
             "activity/cancel_abandon",
@@ -307,7 +307,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "child_workflow/signal",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_signal()),
         ),
         (
             "child_workflow/start",
@@ -495,7 +495,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "query/unexpected_query_type_name",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::query_unexpected_query_type_name()),
         ),
         (
             "query/unexpected_return_type",

@@ -4,16 +4,19 @@
 use super::Implemented;
 
 pub mod activity {
+    pub mod basic_no_workflow_timeout;
     pub mod retry_on_error;
 }
 pub mod child_workflow {
     pub mod result;
+    pub mod signal;
 }
 pub mod continue_as_new {
     pub mod continue_as_same;
 }
 pub mod query {
     pub mod successful_query;
+    pub mod unexpected_query_type_name;
 }
 pub mod signal {
     pub mod basic;
@@ -37,10 +40,13 @@ macro_rules! implemented {
 }
 
 implemented! {
+    activity_basic_no_workflow_timeout => activity::basic_no_workflow_timeout;
     activity_retry_on_error => activity::retry_on_error;
     child_workflow_result => child_workflow::result;
+    child_workflow_signal => child_workflow::signal;
     continue_as_new_continue_as_same => continue_as_new::continue_as_same;
     query_successful_query => query::successful_query;
+    query_unexpected_query_type_name => query::unexpected_query_type_name;
     signal_basic => signal::basic;
     update_basic => update::basic;
 }
