@@ -56,6 +56,7 @@ features! {
     child_workflow_result => "child_workflow/result",
     child_workflow_signal => "child_workflow/signal",
     continue_as_new_continue_as_same => "continue_as_new/continue_as_same",
+    data_converter_json => "data_converter/json",
     query_successful_query => "query/successful_query",
     query_unexpected_query_type_name => "query/unexpected_query_type_name",
     signal_basic => "signal/basic",

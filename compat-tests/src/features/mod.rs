@@ -383,7 +383,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "data_converter/json",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_json()),
         ),
         (
             "data_converter/json_protobuf",
