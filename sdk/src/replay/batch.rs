@@ -46,8 +46,9 @@ impl Batch {
 }
 
 /// Replays histories from the front of `queue` on one Core replay worker until they are all
-/// done or one hangs; a hung history is reported as timed out and the rest stay in `queue` for
-/// a fresh worker. Returns (input index, outcome) pairs.
+/// done, one hangs, or Core stops early; a hung history is reported as timed out, and the
+/// histories not replayed stay in `queue` for a fresh worker. Returns (input index, outcome)
+/// pairs.
 pub(super) async fn run(
     registry: &Arc<WorkflowRegistry>,
     converter: &DataConverter,
@@ -178,8 +179,12 @@ pub(super) async fn run(
         }
         threads.abandon();
     } else {
-        // Histories Core never handed out (it stopped early) are internal errors.
-        while let Some(p) = batch.first_unfinished() {
+        // Core can stop before handing out every history it was fed (seen on a loaded machine):
+        // those go back to the queue for a fresh replay worker. Only when a worker replayed
+        // nothing at all is the first one reported, so that every chain makes progress.
+        if batch.outcomes.is_empty()
+            && let Some(p) = batch.first_unfinished()
+        {
             batch.finish(
                 p,
                 ReplayOutcome::Internal("Core finished without replaying it".into()),
