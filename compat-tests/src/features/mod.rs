@@ -649,6 +649,32 @@ pub async fn run_feature(client: &Client, path: &str, status: &Status) -> (Outco
     (outcome, started.elapsed().as_secs_f64())
 }
 
+/// Executes workflow `W` with `input` on `task_queue` and checks that it returns `expected`
+/// (what upstream's `expect_run_result` checks); returns its id for the replay.
+pub(crate) async fn expect_result<W: ironflow::Workflow>(
+    client: &Client,
+    task_queue: &str,
+    id_prefix: &str,
+    input: W::Input,
+    expected: W::Output,
+) -> Result<Vec<String>, String>
+where
+    W::Output: PartialEq + std::fmt::Debug,
+{
+    let id = crate::unique(id_prefix);
+    let out = client
+        .execute_workflow::<W>(
+            input,
+            ironflow::client::StartWorkflowOptions::new(&id, task_queue),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if out != expected {
+        return Err(format!("expected {expected:?}, got {out:?}"));
+    }
+    Ok(vec![id])
+}
+
 /// Replays the closed histories of `ids` with `replayer`.
 async fn replay(client: &Client, replayer: &Replayer, ids: &[String]) -> Outcome {
     for id in ids {

@@ -2,7 +2,7 @@
 //! with only a schedule-to-close timeout, then one with only a start-to-close timeout; it returns
 //! the second's result, "echo".
 
-use ironflow::client::{Client, StartWorkflowOptions};
+use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
 use ironflow::worker::WorkerBuilder;
@@ -51,14 +51,12 @@ pub fn replayer() -> Replayer {
 }
 
 pub async fn run(client: Client, task_queue: String) -> Result<Vec<String>, String> {
-    let id = crate::unique("no-workflow-timeout");
-    // StartWorkflowOptions sets no execution timeout unless asked.
-    let out = client
-        .execute_workflow::<NoWorkflowTimeout>((), StartWorkflowOptions::new(&id, &task_queue))
-        .await
-        .map_err(|e| e.to_string())?;
-    if out != "echo" {
-        return Err(format!("expected \"echo\", got {out:?}"));
-    }
-    Ok(vec![id])
+    crate::features::expect_result::<NoWorkflowTimeout>(
+        &client,
+        &task_queue,
+        "no-workflow-timeout",
+        (),
+        "echo".to_string(),
+    )
+    .await
 }

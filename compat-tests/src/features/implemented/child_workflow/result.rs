@@ -1,7 +1,7 @@
 //! `child_workflow/result`: a workflow starts a child with input "Test" and returns the child's
 //! result, which is its input.
 
-use ironflow::client::{Client, StartWorkflowOptions};
+use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
 use ironflow::worker::WorkerBuilder;
@@ -41,13 +41,6 @@ pub fn replayer() -> Replayer {
 }
 
 pub async fn run(client: Client, task_queue: String) -> Result<Vec<String>, String> {
-    let id = crate::unique("child-result");
-    let out = client
-        .execute_workflow::<Parent>((), StartWorkflowOptions::new(&id, &task_queue))
+    crate::features::expect_result::<Parent>(&client, &task_queue, "child-result", (), "Test".to_string())
         .await
-        .map_err(|e| e.to_string())?;
-    if out != "Test" {
-        return Err(format!("expected \"Test\", got {out:?}"));
-    }
-    Ok(vec![id])
 }

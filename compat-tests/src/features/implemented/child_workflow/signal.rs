@@ -1,7 +1,7 @@
 //! `child_workflow/signal`: a workflow starts a child, signals it "unblock", and returns the
 //! child's result, which is the signal's message.
 
-use ironflow::client::{Client, StartWorkflowOptions};
+use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
 use ironflow::worker::WorkerBuilder;
@@ -51,13 +51,6 @@ pub fn replayer() -> Replayer {
 }
 
 pub async fn run(client: Client, task_queue: String) -> Result<Vec<String>, String> {
-    let id = crate::unique("child-signal");
-    let out = client
-        .execute_workflow::<Parent>((), StartWorkflowOptions::new(&id, &task_queue))
+    crate::features::expect_result::<Parent>(&client, &task_queue, "child-signal", (), "unblock".to_string())
         .await
-        .map_err(|e| e.to_string())?;
-    if out != "unblock" {
-        return Err(format!("expected \"unblock\", got {out:?}"));
-    }
-    Ok(vec![id])
 }
