@@ -6,6 +6,7 @@
 //! `tests/features.rs` (one test per feature) and the `features` binary (a table).
 
 mod implemented;
+mod support;
 
 use ironflow::client::Client;
 use ironflow::replay::Replayer;
@@ -186,6 +187,9 @@ pub struct Implemented {
     pub replayer: fn() -> Replayer,
     /// Starts the feature's workflows and checks what upstream checks.
     pub run: fn(Client, String) -> RunFuture,
+    /// The run starts and stops its own workers (features about worker shutdown or restart);
+    /// otherwise the harness runs one worker with `register` while `run` runs.
+    pub own_worker: bool,
 }
 
 /// How a feature stands in this harness.
@@ -207,19 +211,19 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "activity/cancel_abandon",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_cancel_abandon()),
         ),
         (
             "activity/cancel_try_cancel",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_cancel_try_cancel()),
         ),
         (
             "activity/cancel_wait_cancel",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_cancel_wait_cancel()),
         ),
         (
             "activity/heartbeating",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_heartbeating()),
         ),
         (
             "activity/retry_on_error",
@@ -227,11 +231,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "activity/running_concurrently",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_running_concurrently()),
         ),
         (
             "activity/shutdown",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::activity_shutdown()),
         ),
         (
             "bugs/go/activity_start_race",
@@ -279,23 +283,23 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "child_workflow/cancel_abandon",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_cancel_abandon()),
         ),
         (
             "child_workflow/cancel_try_cancel",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_cancel_try_cancel()),
         ),
         (
             "child_workflow/cancel_wait_completed",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_cancel_wait_completed()),
         ),
         (
             "child_workflow/cancel_wait_requested",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_cancel_wait_requested()),
         ),
         (
             "child_workflow/handle",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_handle()),
         ),
         (
             "child_workflow/result",
@@ -303,7 +307,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "child_workflow/retry",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_retry()),
         ),
         (
             "child_workflow/signal",
@@ -311,23 +315,23 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "child_workflow/start",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_start()),
         ),
         (
             "child_workflow/throws_on_execute",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_throws_on_execute()),
         ),
         (
             "child_workflow/throws_on_start",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_throws_on_start()),
         ),
         (
             "child_workflow/throws_on_termination",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_throws_on_termination()),
         ),
         (
             "child_workflow/throws_on_timeout",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::child_workflow_throws_on_timeout()),
         ),
         (
             "client/http_proxy",
@@ -419,63 +423,65 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "local_activity/backoff_with_persistent_timer",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_backoff_with_persistent_timer()),
         ),
         (
             "local_activity/cancel_abandon",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_cancel_abandon()),
         ),
         (
             "local_activity/cancel_failing",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_cancel_failing()),
         ),
         (
             "local_activity/cancel_try_cancel",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_cancel_try_cancel()),
         ),
         (
             "local_activity/cancel_wait_completed",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_cancel_wait_completed()),
         ),
         (
             "local_activity/complete_after_shutdown",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_complete_after_shutdown()),
         ),
         (
             "local_activity/complete_eventually",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_complete_eventually()),
         ),
         (
             "local_activity/complete_immediately",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_complete_immediately()),
         ),
         (
             "local_activity/concurrent",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_concurrent()),
         ),
         (
             "local_activity/non_retryable_error_from_activity",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_non_retryable_error_from_activity()),
         ),
         (
             "local_activity/non_retryable_error_in_options",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_non_retryable_error_in_options()),
         ),
         (
             "local_activity/one_success_one_fail",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_one_success_one_fail()),
         ),
         (
             "local_activity/retry_on_error",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_retry_on_error()),
         ),
         (
             "local_activity/serial",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::local_activity_serial()),
         ),
         (
             "local_activity/shutdown_sends_cancellation",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Skipped(
+                "Core 0.10.1 does not cancel running local activities at worker shutdown (it waits for them; Ironflow tells them through ActivityContext::worker_shutdown), and recording no marker for an acknowledged cancel, then restarting at attempt 1, is Core's to do",
+            ),
         ),
         (
             "nexus/sync_success",
@@ -635,6 +641,15 @@ pub async fn run_feature(client: &Client, path: &str, status: &Status) -> (Outco
         Status::NotApplicable(why) => return (Outcome::Skipped(format!("not applicable: {why}")), 0.0),
     };
     let task_queue = crate::unique(&format!("features-{}", path.replace('/', "-")));
+    if feature.own_worker {
+        let run = (feature.run)(client.clone(), task_queue.clone());
+        let outcome = match tokio::time::timeout(Duration::from_secs(120), run).await {
+            Err(_) => Outcome::Failed("did not finish within 120 s".into()),
+            Ok(Err(e)) => Outcome::Failed(e),
+            Ok(Ok(ids)) => replay(client, &(feature.replayer)(), &ids).await,
+        };
+        return (outcome, started.elapsed().as_secs_f64());
+    }
     let worker = match (feature.register)(ironflow::Worker::builder(client, &task_queue)).build() {
         Ok(w) => w,
         Err(e) => return (Outcome::Failed(format!("cannot build the worker: {e}")), 0.0),

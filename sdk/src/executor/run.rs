@@ -293,11 +293,11 @@ impl Run {
                 );
             }
             Job::ResolveRequestCancelExternalWorkflow(r) => {
-                let failure = r.failure.as_ref().map(|f| Box::new(Failure::from_proto(f)));
-                st.resolve(
-                    CommandKey::CancelExternal(r.seq),
-                    Resolution::CancelExternal(failure),
-                );
+                let key = CommandKey::CancelExternal(r.seq);
+                if !st.resolve_forwarded(key, r.failure.is_none()) {
+                    let failure = r.failure.as_ref().map(|f| Box::new(Failure::from_proto(f)));
+                    st.resolve(key, Resolution::CancelExternal(failure));
+                }
             }
             Job::ResolveChildWorkflowExecutionStart(r) => {
                 st.resolve(CommandKey::ChildStart(r.seq), Resolution::ChildStart(Box::new(r)));

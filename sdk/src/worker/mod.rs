@@ -272,6 +272,12 @@ impl WorkerBuilder {
         self
     }
 
+    /// The client this worker polls with: activities that start, signal or query workflows
+    /// can keep a clone.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Creates the worker. Must be called inside a tokio runtime.
     pub fn build(self) -> Result<Worker, WorkerError> {
         if tokio::runtime::Handle::try_current().is_err() {

@@ -347,9 +347,27 @@ impl<O: DeserializeOwned> CommandKind for StartKind<O> {
         let forget = || state.borrow_mut().forget(CommandKey::ChildResult(seq));
         match start.status {
             Some(Status::Succeeded(s)) => {
-                state
-                    .borrow_mut()
-                    .set_cancel(CommandKey::ChildResult(seq), cancel_child(seq));
+                let mut st = state.borrow_mut();
+                if self.spec.options.cancellation_type == ChildCancellationType::WaitCancellationRequested {
+                    // Core 0.10.1 sends this cancellation request itself and never reports its
+                    // outcome, so the result would wait for the child to finish; sent by us,
+                    // the result resolves as cancelled once the server accepted the request.
+                    let request = wc::RequestCancelExternalWorkflowExecution {
+                        seq: 0,
+                        workflow_execution: Some(
+                            temporalio_common::protos::coresdk::common::NamespacedWorkflowExecution {
+                                namespace: st.info().namespace.clone(),
+                                workflow_id: self.workflow_id.clone(),
+                                run_id: s.run_id.clone(),
+                            },
+                        ),
+                        reason: "cancelled by the parent".into(),
+                    };
+                    st.set_cancel_by_request(CommandKey::ChildResult(seq), request, result_cancelled());
+                } else {
+                    st.set_cancel(CommandKey::ChildResult(seq), cancel_child(seq));
+                }
+                drop(st);
                 Ok(StartedChild {
                     shared: Rc::new(ChildShared {
                         state: state.clone(),

@@ -10,7 +10,7 @@ use temporalio_common::protos::coresdk::{
     activity_result::ActivityResolution,
     child_workflow::ChildWorkflowResult,
     workflow_activation::ResolveChildWorkflowExecutionStart,
-    workflow_commands::{WorkflowCommand, workflow_command::Variant},
+    workflow_commands::{self as wc, WorkflowCommand, workflow_command::Variant},
 };
 
 /// A pending command, keyed the way Core keys its state machines: by kind and sequence number.
@@ -118,6 +118,10 @@ pub(super) struct Commands {
     pending: HashMap<CommandKey, Slot>,
     seq: Sequences,
     created: u64,
+    /// Cancellation requests sent on behalf of another slot (a child cancelled with
+    /// `WaitCancellationRequested`): once the server accepted one, the other slot resolves with
+    /// the stored resolution.
+    forwarded: HashMap<CommandKey, (CommandKey, Resolution)>,
 }
 
 impl RunState {
@@ -229,14 +233,57 @@ impl RunState {
         }
         slot.cancel_sent = true;
         let cancel = slot.cancel.take();
-        if let Some(local) = slot.cancelled_locally.take() {
+        let on_request_accepted = slot.cancelled_locally.take();
+        let forward = matches!(cancel, Some(Variant::RequestCancelExternalWorkflowExecution(_)));
+        if let Some(local) = on_request_accepted.clone().filter(|_| !forward) {
             slot.resolution = Some(local);
             if let Some(w) = slot.waker.take() {
                 w.wake();
             }
         }
-        if let Some(cancel) = cancel {
-            self.push_command(cancel);
+        match cancel {
+            // A cancellation request on the slot's behalf: numbered now, in cancellation order
+            // (deterministic), and resolving the slot once the server accepted it.
+            Some(Variant::RequestCancelExternalWorkflowExecution(mut request)) => {
+                request.seq = self.next_seq(SeqKind::CancelExternal);
+                if let Some(resolution) = on_request_accepted {
+                    self.commands
+                        .forwarded
+                        .insert(CommandKey::CancelExternal(request.seq), (key, resolution));
+                }
+                self.push_command(Variant::RequestCancelExternalWorkflowExecution(request));
+            }
+            Some(cancel) => self.push_command(cancel),
+            None => {}
+        }
+    }
+
+    /// Sets the cancel of a pending slot to a cancellation request for another workflow
+    /// (`request.seq` is assigned when it is sent); the slot resolves with `resolution` once the
+    /// server accepted the request, or on its own if the request fails.
+    pub(crate) fn set_cancel_by_request(
+        &mut self,
+        key: CommandKey,
+        request: wc::RequestCancelExternalWorkflowExecution,
+        resolution: Resolution,
+    ) {
+        if let Some(slot) = self.commands.pending.get_mut(&key) {
+            slot.cancel = Some(Variant::RequestCancelExternalWorkflowExecution(request));
+            slot.cancelled_locally = Some(resolution);
+        }
+    }
+
+    /// Resolves a cancellation request sent on another slot's behalf (see
+    /// [`RunState::set_cancel_by_request`]); false if `key` was not one.
+    pub(crate) fn resolve_forwarded(&mut self, key: CommandKey, accepted: bool) -> bool {
+        match self.commands.forwarded.remove(&key) {
+            Some((target, resolution)) => {
+                if accepted {
+                    self.resolve(target, resolution);
+                }
+                true
+            }
+            None => false,
         }
     }
 
