@@ -76,6 +76,10 @@ pub struct ClientCall {
     pub workflow_id: String,
     /// The headers sent with the call (ignored for cancel and terminate, which carry none).
     pub headers: Headers,
+    /// The call's arguments as encoded payloads (before payload codecs), which the interceptor
+    /// may rewrite: a workflow start's input, a signal's, query's or update's arguments. Empty
+    /// for the other calls (and edits to it are then ignored).
+    pub args: Vec<crate::converter::Payload>,
 }
 
 /// Told how an intercepted call or activity attempt ended; dropped without `finish` when the

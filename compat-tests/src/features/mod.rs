@@ -175,7 +175,8 @@ pub fn server_address() -> &'static str {
     })
 }
 
-/// What a feature run returns: the workflow ids whose histories are replayed afterwards.
+/// What a feature run returns: the workflow ids whose histories are replayed afterwards
+/// (`id@run id` for a run other than the latest).
 pub type RunFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send>>;
 
 /// An implemented feature: its worker registrations, its replayer, and the run (start,
@@ -359,11 +360,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "continue_as_new/signals_block_continue_as_new",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::continue_as_new_signals_block_continue_as_new()),
         ),
         (
             "continue_as_new/updates_do_not_block_continue_as_new",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::continue_as_new_updates_do_not_block_continue_as_new()),
         ),
         (
             "data_converter/binary",
@@ -493,11 +494,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "query/timeout_due_to_no_active_workers",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::query_timeout_due_to_no_active_workers()),
         ),
         (
             "query/unexpected_arguments",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::query_unexpected_arguments()),
         ),
         (
             "query/unexpected_query_type_name",
@@ -505,7 +506,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "query/unexpected_return_type",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::query_unexpected_return_type()),
         ),
         ("reset", Status::Skipped("not ported to the harness yet")),
         (
@@ -546,28 +547,28 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "signal/activities",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_activities()),
         ),
         ("signal/basic", Status::Implemented(implemented::signal_basic())),
         (
             "signal/child_workflow",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_child_workflow()),
         ),
         (
             "signal/external",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_external()),
         ),
         (
             "signal/prevent_close",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_prevent_close()),
         ),
         (
             "signal/signal_with_start",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_signal_with_start()),
         ),
         (
             "signal/workflow_to_workflow",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::signal_workflow_to_workflow()),
         ),
         (
             "telemetry/metrics",
@@ -577,41 +578,41 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ("tracing", Status::Skipped("not ported to the harness yet")),
         (
             "update/activities",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_activities()),
         ),
         (
             "update/async_accepted",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_async_accepted()),
         ),
         ("update/basic", Status::Implemented(implemented::update_basic())),
         (
             "update/basic_async",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_basic_async()),
         ),
         (
             "update/client_interceptor",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_client_interceptor()),
         ),
         (
             "update/deduplication",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_deduplication()),
         ),
         (
             "update/non_durable_reject",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_non_durable_reject()),
         ),
-        ("update/self", Status::Skipped("not ported to the harness yet")),
+        ("update/self", Status::Implemented(implemented::update_self())),
         (
             "update/task_failure",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_task_failure()),
         ),
         (
             "update/validation_replay",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_validation_replay()),
         ),
         (
             "update/worker_restart",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::update_worker_restart()),
         ),
         (
             "worker_shutdown/poll_complete_on_shutdown",
@@ -690,11 +691,16 @@ where
     Ok(vec![id])
 }
 
-/// Replays the closed histories of `ids` with `replayer`.
+/// Replays the closed histories of `ids` (`workflow id` for the latest run, `workflow id@run id`
+/// for another) with `replayer`.
 async fn replay(client: &Client, replayer: &Replayer, ids: &[String]) -> Outcome {
     for id in ids {
+        let (workflow_id, run_id) = match id.split_once('@') {
+            Some((w, r)) => (w, Some(r.to_string())),
+            None => (id.as_str(), None),
+        };
         let history = match client
-            .workflow_handle::<()>(id.as_str(), None)
+            .workflow_handle::<()>(workflow_id, run_id)
             .fetch_history()
             .await
         {

@@ -164,6 +164,7 @@ pub struct WorkflowHandle<O> {
     workflow_id: String,
     run_id: Option<String>,
     workflow_type: Option<String>,
+    rpc_timeout: Option<Duration>,
     _out: PhantomData<fn() -> O>,
 }
 
@@ -174,6 +175,7 @@ impl<O> Clone for WorkflowHandle<O> {
             workflow_id: self.workflow_id.clone(),
             run_id: self.run_id.clone(),
             workflow_type: self.workflow_type.clone(),
+            rpc_timeout: self.rpc_timeout,
             _out: PhantomData,
         }
     }
@@ -195,8 +197,41 @@ impl<O> WorkflowHandle<O> {
             workflow_id,
             run_id,
             workflow_type: None,
+            rpc_timeout: None,
             _out: PhantomData,
         }
+    }
+
+    /// Gives each call made through this handle (signal, query, update, describe, cancel,
+    /// terminate, history fetch; not the long poll of [`WorkflowHandle::get_result`]) a deadline:
+    /// past it the call fails with gRPC `DEADLINE_EXCEEDED` (or `CANCELLED`), for example a query
+    /// no worker answers.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironflow::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let handle = client
+    ///     .workflow_handle::<()>("order-42", None)
+    ///     .rpc_timeout(Duration::from_secs(1));
+    /// let status: Result<String, _> = handle.query_by_name("status", ()).await;
+    /// # Ok(()) }
+    /// ```
+    pub fn rpc_timeout(mut self, timeout: Duration) -> Self {
+        self.rpc_timeout = Some(timeout);
+        self
+    }
+
+    pub(crate) fn rpc_timeout_value(&self) -> Option<Duration> {
+        self.rpc_timeout
+    }
+
+    /// A request carrying this handle's RPC deadline, if it has one.
+    pub(crate) fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(timeout) = self.rpc_timeout {
+            request.set_timeout(timeout);
+        }
+        request
     }
 
     /// Records the workflow type, for error messages.
@@ -358,7 +393,7 @@ impl<O> WorkflowHandle<O> {
             .client
             .connection
             .workflow_service()
-            .describe_workflow_execution(tonic::Request::new(DescribeWorkflowExecutionRequest {
+            .describe_workflow_execution(self.request(DescribeWorkflowExecutionRequest {
                 namespace: self.client.namespace.clone(),
                 execution: self.execution(self.run_id.as_deref()),
             }))
@@ -411,14 +446,14 @@ impl<O> WorkflowHandle<O> {
 
     /// Requests cancellation: the workflow sees it at its next await and decides how to end.
     pub async fn cancel(&self, reason: &str) -> Result<(), ClientError> {
-        let (_, intercepted) = self
-            .client
-            .intercept(ClientCallKind::CancelWorkflow, "", &self.workflow_id);
+        let (_, intercepted) =
+            self.client
+                .intercept(ClientCallKind::CancelWorkflow, "", &self.workflow_id, None);
         let result = self
             .client
             .connection
             .workflow_service()
-            .request_cancel_workflow_execution(tonic::Request::new(RequestCancelWorkflowExecutionRequest {
+            .request_cancel_workflow_execution(self.request(RequestCancelWorkflowExecutionRequest {
                 namespace: self.client.namespace.clone(),
                 workflow_execution: self.execution(self.run_id.as_deref()),
                 identity: self.client.identity.clone(),
@@ -438,12 +473,12 @@ impl<O> WorkflowHandle<O> {
     pub async fn terminate(&self, reason: &str) -> Result<(), ClientError> {
         let (_, intercepted) =
             self.client
-                .intercept(ClientCallKind::TerminateWorkflow, "", &self.workflow_id);
+                .intercept(ClientCallKind::TerminateWorkflow, "", &self.workflow_id, None);
         let result = self
             .client
             .connection
             .workflow_service()
-            .terminate_workflow_execution(tonic::Request::new(TerminateWorkflowExecutionRequest {
+            .terminate_workflow_execution(self.request(TerminateWorkflowExecutionRequest {
                 namespace: self.client.namespace.clone(),
                 workflow_execution: self.execution(self.run_id.as_deref()),
                 reason: reason.to_string(),
@@ -466,7 +501,7 @@ impl<O> WorkflowHandle<O> {
                 .client
                 .connection
                 .workflow_service()
-                .get_workflow_execution_history(tonic::Request::new(GetWorkflowExecutionHistoryRequest {
+                .get_workflow_execution_history(self.request(GetWorkflowExecutionHistoryRequest {
                     namespace: self.client.namespace.clone(),
                     execution: self.execution(self.run_id.as_deref()),
                     next_page_token: std::mem::take(&mut page_token),

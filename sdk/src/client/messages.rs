@@ -2,6 +2,7 @@
 //! update-with-start).
 
 use super::handle::WorkflowHandle;
+use super::update_handle::{UpdateOptions, UpdateStage, decode_outcome, poll_update, update_request};
 use super::{Client, ClientError, StartWorkflowOptions, header};
 use crate::Workflow;
 use crate::converter::{Failure, PayloadError, from_payloads, to_payloads};
@@ -10,14 +11,12 @@ use crate::workflow::{QueryDefinition, SignalDefinition, UpdateDefinition};
 use serde::{Serialize, de::DeserializeOwned};
 use temporalio_common::protos::temporal::api::{
     common::v1::{Payloads, WorkflowExecution, WorkflowType},
-    enums::v1::UpdateWorkflowExecutionLifecycleStage,
     query::v1::WorkflowQuery,
     taskqueue::v1::TaskQueue,
-    update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome},
+    update::v1::UpdateRef,
     workflowservice::v1::{
-        ExecuteMultiOperationRequest, PollWorkflowExecutionUpdateRequest, QueryWorkflowRequest,
-        SignalWithStartWorkflowExecutionRequest, SignalWorkflowExecutionRequest,
-        UpdateWorkflowExecutionRequest,
+        ExecuteMultiOperationRequest, QueryWorkflowRequest, SignalWithStartWorkflowExecutionRequest,
+        SignalWorkflowExecutionRequest,
         execute_multi_operation_request::{Operation, operation},
         execute_multi_operation_response::response,
     },
@@ -99,9 +98,13 @@ impl<O> WorkflowHandle<O> {
     /// Sends a signal by name.
     pub async fn signal_by_name<T: Serialize>(&self, name: &str, data: T) -> Result<(), ClientError> {
         let client = self.client();
-        let input = payloads(&data)?;
-        let (headers, intercepted) =
-            client.intercept(ClientCallKind::SignalWorkflow, name, self.workflow_id());
+        let mut input = payloads(&data)?;
+        let (headers, intercepted) = client.intercept(
+            ClientCallKind::SignalWorkflow,
+            name,
+            self.workflow_id(),
+            Some(&mut input),
+        );
         let mut request = SignalWorkflowExecutionRequest {
             namespace: client.namespace().to_string(),
             workflow_execution: self.execution_ref(),
@@ -116,7 +119,7 @@ impl<O> WorkflowHandle<O> {
         let result = client
             .connection()
             .workflow_service()
-            .signal_workflow_execution(tonic::Request::new(request))
+            .signal_workflow_execution(self.request(request))
             .await
             .map_err(|s| ClientError::rpc("SignalWorkflowExecution", s));
         intercepted.finish(&result);
@@ -136,9 +139,13 @@ impl<O> WorkflowHandle<O> {
         args: A,
     ) -> Result<R, QueryError> {
         let client = self.client();
-        let query_args = payloads(&args)?;
-        let (headers, intercepted) =
-            client.intercept(ClientCallKind::QueryWorkflow, name, self.workflow_id());
+        let mut query_args = payloads(&args)?;
+        let (headers, intercepted) = client.intercept(
+            ClientCallKind::QueryWorkflow,
+            name,
+            self.workflow_id(),
+            Some(&mut query_args),
+        );
         let mut request = QueryWorkflowRequest {
             namespace: client.namespace().to_string(),
             execution: self.execution_ref(),
@@ -153,7 +160,7 @@ impl<O> WorkflowHandle<O> {
         let result = client
             .connection()
             .workflow_service()
-            .query_workflow(tonic::Request::new(request))
+            .query_workflow(self.request(request))
             .await
             .map_err(|status| match status.code() {
                 Code::InvalidArgument | Code::Unknown | Code::Internal => QueryError::Failed {
@@ -203,123 +210,21 @@ impl<O> WorkflowHandle<O> {
         args: A,
         update_id: Option<String>,
     ) -> Result<R, UpdateError> {
-        let client = self.client();
-        let mut request = update_request(client, self.execution_ref(), name, &args, update_id)?;
-        let (headers, intercepted) =
-            client.intercept(ClientCallKind::StartWorkflowUpdate, name, self.workflow_id());
-        if let Some(input) = request.request.as_mut().and_then(|r| r.input.as_mut()) {
-            input.header = header(headers);
-        }
-        let update_id = request
-            .request
-            .as_ref()
-            .and_then(|r| r.meta.as_ref())
-            .map(|m| m.update_id.clone());
-        client.encode(&format!("update `{name}`"), &mut request).await?;
-        let result = client
-            .connection()
-            .workflow_service()
-            .update_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(|s| ClientError::rpc("UpdateWorkflowExecution", s));
-        intercepted.finish(&result);
-        let response = result?.into_inner();
-        let reference = response.update_ref.or_else(|| {
-            Some(UpdateRef {
-                workflow_execution: self.execution_ref(),
-                update_id: update_id.unwrap_or_default(),
-            })
-        });
-        let mut outcome = match response.outcome {
-            Some(o) => o,
-            None => poll_update(client, reference).await?,
+        let options = UpdateOptions {
+            id: update_id,
+            wait_for_stage: UpdateStage::Completed,
         };
-        client
-            .decode(&format!("the outcome of update `{name}`"), &mut outcome)
-            .await?;
-        decode_outcome(name, outcome)
+        self.start_update_by_name::<A, R>(name, args, options)
+            .await?
+            .result()
+            .await
     }
 
-    fn execution_ref(&self) -> Option<WorkflowExecution> {
+    pub(super) fn execution_ref(&self) -> Option<WorkflowExecution> {
         Some(WorkflowExecution {
             workflow_id: self.workflow_id().to_string(),
             run_id: self.run_id().unwrap_or_default().to_string(),
         })
-    }
-}
-
-fn update_request<A: Serialize>(
-    client: &Client,
-    execution: Option<WorkflowExecution>,
-    name: &str,
-    args: &A,
-    update_id: Option<String>,
-) -> Result<UpdateWorkflowExecutionRequest, ClientError> {
-    Ok(UpdateWorkflowExecutionRequest {
-        namespace: client.namespace().to_string(),
-        workflow_execution: execution,
-        first_execution_run_id: String::new(),
-        wait_policy: Some(WaitPolicy {
-            lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
-        }),
-        request: Some(Request {
-            meta: Some(Meta {
-                update_id: update_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-                identity: client.identity().to_string(),
-            }),
-            input: Some(Input {
-                header: None,
-                name: name.to_string(),
-                args: payloads(args)?,
-            }),
-            ..Default::default()
-        }),
-    })
-}
-
-/// Long-polls an update until it has an outcome.
-async fn poll_update(client: &Client, reference: Option<UpdateRef>) -> Result<Outcome, ClientError> {
-    loop {
-        let response = client
-            .connection()
-            .workflow_service()
-            .poll_workflow_execution_update(tonic::Request::new(PollWorkflowExecutionUpdateRequest {
-                namespace: client.namespace().to_string(),
-                update_ref: reference.clone(),
-                identity: client.identity().to_string(),
-                wait_policy: Some(WaitPolicy {
-                    lifecycle_stage: UpdateWorkflowExecutionLifecycleStage::Completed as i32,
-                }),
-            }))
-            .await
-            .map_err(|s| ClientError::rpc("PollWorkflowExecutionUpdate", s))?
-            .into_inner();
-        if let Some(outcome) = response.outcome {
-            return Ok(outcome);
-        }
-    }
-}
-
-fn decode_outcome<R: DeserializeOwned>(name: &str, outcome: Outcome) -> Result<R, UpdateError> {
-    match outcome.value {
-        Some(outcome::Value::Success(p)) => {
-            from_payloads(&p.payloads).map_err(|source| UpdateError::Decode {
-                update: name.to_string(),
-                source,
-            })
-        }
-        Some(outcome::Value::Failure(f)) => Err(UpdateError::Failed {
-            update: name.to_string(),
-            failure: Box::new(Failure::from_proto(&f)),
-        }),
-        None => Err(UpdateError::Failed {
-            update: name.to_string(),
-            failure: Box::new(Failure::application(
-                "the update has no outcome",
-                "MissingOutcome",
-                true,
-            )),
-        }),
     }
 }
 
@@ -364,7 +269,8 @@ impl Client {
         let (headers, intercepted) = self.intercept(
             ClientCallKind::SignalWithStartWorkflow,
             W::NAME,
-            &request.workflow_id,
+            &request.workflow_id.clone(),
+            Some(&mut request.input),
         );
         request.header = header(headers);
         self.encode(
@@ -394,8 +300,12 @@ impl Client {
     ) -> Result<(WorkflowHandle<W::Output>, U::Result), UpdateError> {
         let mut start = self.start_request(W::NAME, &input, &options)?;
         let workflow_id = start.workflow_id.clone();
-        let (headers, intercepted) =
-            self.intercept(ClientCallKind::UpdateWithStartWorkflow, W::NAME, &workflow_id);
+        let (headers, intercepted) = self.intercept(
+            ClientCallKind::UpdateWithStartWorkflow,
+            W::NAME,
+            &workflow_id,
+            Some(&mut start.input),
+        );
         start.header = header(headers.clone());
         let execution = Some(WorkflowExecution {
             workflow_id: workflow_id.clone(),
@@ -455,7 +365,7 @@ impl Client {
                     workflow_execution: execution,
                     update_id: update_id.unwrap_or_default(),
                 }));
-                poll_update(self, reference).await?
+                poll_update(self, reference, None).await?
             }
         };
         self.decode(&format!("the outcome of update `{}`", U::NAME), &mut outcome)

@@ -25,6 +25,7 @@ mod handle;
 mod messages;
 mod options;
 pub(crate) mod time_skipping;
+mod update_handle;
 mod visibility;
 
 pub use activity_handle::AsyncActivityHandle;
@@ -34,6 +35,7 @@ pub use connect::{
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
+pub use update_handle::{UpdateHandle, UpdateOptions, UpdateStage};
 pub use visibility::WorkflowExecutionSummary;
 
 use crate::Workflow;
@@ -403,21 +405,31 @@ impl Client {
         kind: ClientCallKind,
         name: &str,
         workflow_id: &str,
+        args: Option<&mut Option<Payloads>>,
     ) -> (Headers, Intercepted) {
         if self.interceptors.is_empty() {
             return (Headers::new(), Intercepted(Vec::new()));
         }
+        let mut args = args;
         let mut call = ClientCall {
             kind,
             name: name.to_string(),
             workflow_id: workflow_id.to_string(),
             headers: Headers::new(),
+            args: args
+                .as_deref_mut()
+                .and_then(Option::take)
+                .map(|p| p.payloads)
+                .unwrap_or_default(),
         };
         let scopes = self
             .interceptors
             .iter()
             .filter_map(|i| i.start(&mut call))
             .collect();
+        if let Some(args) = args {
+            *args = (!call.args.is_empty()).then_some(Payloads { payloads: call.args });
+        }
         (call.headers, Intercepted(scopes))
     }
 
@@ -472,8 +484,12 @@ impl Client {
     ) -> Result<WorkflowHandle<O>, ClientError> {
         let mut request = self.start_request(workflow_type, &input, &options)?;
         let workflow_id = request.workflow_id.clone();
-        let (headers, intercepted) =
-            self.intercept(ClientCallKind::StartWorkflow, workflow_type, &workflow_id);
+        let (headers, intercepted) = self.intercept(
+            ClientCallKind::StartWorkflow,
+            workflow_type,
+            &workflow_id,
+            Some(&mut request.input),
+        );
         request.header = header(headers);
         self.encode(&format!("starting workflow `{workflow_id}`"), &mut request)
             .await?;

@@ -33,16 +33,37 @@ pub mod data_converter {
 }
 pub mod continue_as_new {
     pub mod continue_as_same;
+    pub mod signals_block_continue_as_new;
+    pub mod updates_do_not_block_continue_as_new;
 }
 pub mod query {
     pub mod successful_query;
+    pub mod timeout_due_to_no_active_workers;
+    pub mod unexpected_arguments;
     pub mod unexpected_query_type_name;
+    pub mod unexpected_return_type;
 }
 pub mod signal {
+    pub mod activities;
     pub mod basic;
+    pub mod child_workflow;
+    pub mod external;
+    pub mod prevent_close;
+    pub mod signal_with_start;
+    pub mod workflow_to_workflow;
 }
 pub mod update {
+    pub mod activities;
+    pub mod async_accepted;
     pub mod basic;
+    pub mod basic_async;
+    pub mod client_interceptor;
+    pub mod deduplication;
+    pub mod non_durable_reject;
+    pub mod self_update;
+    pub mod task_failure;
+    pub mod validation_replay;
+    pub mod worker_restart;
 }
 
 pub mod local_activity {
@@ -104,6 +125,8 @@ implemented! {
     child_workflow_throws_on_termination => child_workflow::throws_on_termination;
     child_workflow_throws_on_timeout => child_workflow::throws_on_timeout;
     continue_as_new_continue_as_same => continue_as_new::continue_as_same;
+    continue_as_new_signals_block_continue_as_new => continue_as_new::signals_block_continue_as_new;
+    continue_as_new_updates_do_not_block_continue_as_new => continue_as_new::updates_do_not_block_continue_as_new;
     data_converter_json => data_converter::json;
     local_activity_backoff_with_persistent_timer => local_activity::backoff_with_persistent_timer;
     local_activity_cancel_abandon => local_activity::cancel_abandon;
@@ -120,7 +143,26 @@ implemented! {
     local_activity_retry_on_error => local_activity::retry_on_error;
     local_activity_serial => local_activity::serial;
     query_successful_query => query::successful_query;
+    query_timeout_due_to_no_active_workers => query::timeout_due_to_no_active_workers, own_worker;
+    query_unexpected_arguments => query::unexpected_arguments;
     query_unexpected_query_type_name => query::unexpected_query_type_name;
+    query_unexpected_return_type => query::unexpected_return_type;
+    signal_activities => signal::activities;
     signal_basic => signal::basic;
+    signal_child_workflow => signal::child_workflow;
+    signal_external => signal::external;
+    signal_prevent_close => signal::prevent_close;
+    signal_signal_with_start => signal::signal_with_start;
+    signal_workflow_to_workflow => signal::workflow_to_workflow;
+    update_activities => update::activities;
+    update_async_accepted => update::async_accepted;
     update_basic => update::basic;
+    update_basic_async => update::basic_async;
+    update_client_interceptor => update::client_interceptor;
+    update_deduplication => update::deduplication;
+    update_non_durable_reject => update::non_durable_reject;
+    update_self => update::self_update;
+    update_task_failure => update::task_failure;
+    update_validation_replay => update::validation_replay;
+    update_worker_restart => update::worker_restart, own_worker;
 }
