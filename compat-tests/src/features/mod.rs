@@ -134,7 +134,18 @@ pub const DYNAMIC_CONFIG: &[&str] = &[
     "system.forceSearchAttributesCacheRefreshOnRead=true",
 ];
 
-/// A dev server with [`DYNAMIC_CONFIG`], one per process (started on first use, killed with it).
+/// The search attributes the features use, registered on the features' server (the upstream
+/// runner's server has them).
+pub const SEARCH_ATTRIBUTES: &[&str] = &[
+    "CustomKeywordField=Keyword",
+    "CustomTextField=Text",
+    "CustomIntField=Int",
+    "CustomDoubleField=Double",
+    "CustomBoolField=Bool",
+    "CustomDatetimeField=Datetime",
+];
+
+/// A dev server with [`DYNAMIC_CONFIG`] and [`SEARCH_ATTRIBUTES`], one per process (started on first use, killed with it).
 pub fn server_address() -> &'static str {
     static ADDRESS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ADDRESS.get_or_init(|| {
@@ -150,7 +161,9 @@ pub fn server_address() -> &'static str {
             let options = ironflow::testing::DevServerOptions {
                 extra_args: DYNAMIC_CONFIG
                     .iter()
-                    .flat_map(|kv| ["--dynamic-config-value".to_string(), kv.to_string()])
+                    .flat_map(|kv| ["--dynamic-config-value", kv])
+                    .chain(SEARCH_ATTRIBUTES.iter().flat_map(|sa| ["--search-attribute", sa]))
+                    .map(String::from)
                     .collect(),
                 die_with_parent_thread: true,
                 ..Default::default()
@@ -336,11 +349,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "client/http_proxy",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::client_http_proxy()),
         ),
         (
             "client/http_proxy_auth",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::client_http_proxy_auth()),
         ),
         (
             "client/http_proxy_nativeconn",
@@ -368,23 +381,23 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "data_converter/binary",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_binary()),
         ),
         (
             "data_converter/binary_protobuf",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_binary_protobuf()),
         ),
         (
             "data_converter/codec",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_codec()),
         ),
         (
             "data_converter/empty",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_empty()),
         ),
         (
             "data_converter/failure",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_failure()),
         ),
         (
             "data_converter/json",
@@ -392,7 +405,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "data_converter/json_protobuf",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::data_converter_json_protobuf()),
         ),
         (
             "deployment_versioning/aa_clean_old_deployments",
@@ -539,11 +552,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "search_attributes/set",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::search_attributes_set()),
         ),
         (
             "search_attributes/upsert",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::search_attributes_upsert()),
         ),
         (
             "signal/activities",
@@ -574,7 +587,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
             "telemetry/metrics",
             Status::Skipped("not ported to the harness yet"),
         ),
-        ("timer", Status::Skipped("not ported to the harness yet")),
+        ("timer", Status::Implemented(implemented::timer())),
         ("tracing", Status::Skipped("not ported to the harness yet")),
         (
             "update/activities",
@@ -616,7 +629,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "worker_shutdown/poll_complete_on_shutdown",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::worker_shutdown_poll_complete_on_shutdown()),
         ),
     ]
 }
@@ -693,7 +706,7 @@ where
 
 /// Replays the closed histories of `ids` (`workflow id` for the latest run, `workflow id@run id`
 /// for another) with `replayer`.
-async fn replay(client: &Client, replayer: &Replayer, ids: &[String]) -> Outcome {
+pub(crate) async fn replay(client: &Client, replayer: &Replayer, ids: &[String]) -> Outcome {
     for id in ids {
         let (workflow_id, run_id) = match id.split_once('@') {
             Some((w, r)) => (w, Some(r.to_string())),

@@ -144,3 +144,32 @@ pub(crate) async fn start_with<W: Workflow>(
         .await
         .map_err(fail)
 }
+
+/// The first argument payload (`WorkflowExecutionStarted`) and the result payload
+/// (`WorkflowExecutionCompleted`) of a closed workflow, as recorded in its history.
+pub(crate) async fn argument_and_result_payloads<O>(
+    handle: &WorkflowHandle<O>,
+) -> Result<(Option<ironflow::converter::Payload>, ironflow::converter::Payload), String> {
+    let mut argument = None;
+    let mut result = None;
+    for event in history_attributes(handle).await? {
+        match event {
+            Attributes::WorkflowExecutionStartedEventAttributes(a) => {
+                argument = a.input.and_then(|p| p.payloads.into_iter().next())
+            }
+            Attributes::WorkflowExecutionCompletedEventAttributes(a) => {
+                result = a.result.and_then(|p| p.payloads.into_iter().next())
+            }
+            _ => {}
+        }
+    }
+    Ok((argument, result.ok_or("the history has no result payload")?))
+}
+
+/// A payload's metadata value as text.
+pub(crate) fn metadata(payload: &ironflow::converter::Payload, key: &str) -> Option<String> {
+    payload
+        .metadata
+        .get(key)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}

@@ -19,6 +19,33 @@ impl WorkflowContext {
         Ok(())
     }
 
+    /// Removes search attributes from the workflow (Temporal's unset: an empty value), so
+    /// visibility queries no longer match them and [`WorkflowContext::search_attributes`] no
+    /// longer lists them.
+    ///
+    /// ```
+    /// # async fn demo(ctx: ironflow::WorkflowContext) {
+    /// ctx.unset_search_attributes(&["CustomIntField"]);
+    /// # }
+    /// ```
+    pub fn unset_search_attributes(&self, names: &[&str]) {
+        let unset = crate::converter::Payload {
+            metadata: [(
+                crate::converter::ENCODING_KEY.to_string(),
+                crate::converter::JSON_PLAIN.to_vec(),
+            )]
+            .into(),
+            data: b"[]".to_vec(),
+            ..Default::default()
+        };
+        let proto = temporalio_common::protos::temporal::api::common::v1::SearchAttributes {
+            indexed_fields: names.iter().map(|n| (n.to_string(), unset.clone())).collect(),
+        };
+        self.run_state()
+            .borrow_mut()
+            .upsert_search_attributes(SearchAttributes::new(), proto);
+    }
+
     /// The workflow's memo: what it started with, then its upserts.
     pub fn memo(&self) -> Memo {
         self.run_state().borrow().memo().clone()

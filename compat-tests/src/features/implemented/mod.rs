@@ -29,7 +29,13 @@ pub mod child_workflow {
     pub mod throws_on_timeout;
 }
 pub mod data_converter {
+    pub mod binary;
+    pub mod binary_protobuf;
+    pub mod codec;
+    pub mod empty;
+    pub mod failure;
     pub mod json;
+    pub mod json_protobuf;
 }
 pub mod continue_as_new {
     pub mod continue_as_same;
@@ -83,6 +89,22 @@ pub mod local_activity {
     pub mod serial;
 }
 
+pub mod search_attributes {
+    pub mod set;
+    pub mod upsert;
+}
+
+pub mod timer;
+
+pub mod client {
+    pub mod http_proxy;
+    pub mod http_proxy_auth;
+}
+
+pub mod worker_shutdown {
+    pub mod poll_complete_on_shutdown;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -124,10 +146,18 @@ implemented! {
     child_workflow_throws_on_start => child_workflow::throws_on_start;
     child_workflow_throws_on_termination => child_workflow::throws_on_termination;
     child_workflow_throws_on_timeout => child_workflow::throws_on_timeout;
+    client_http_proxy => client::http_proxy;
+    client_http_proxy_auth => client::http_proxy_auth;
     continue_as_new_continue_as_same => continue_as_new::continue_as_same;
     continue_as_new_signals_block_continue_as_new => continue_as_new::signals_block_continue_as_new;
     continue_as_new_updates_do_not_block_continue_as_new => continue_as_new::updates_do_not_block_continue_as_new;
+    data_converter_binary => data_converter::binary;
+    data_converter_binary_protobuf => data_converter::binary_protobuf;
+    data_converter_codec => data_converter::codec, own_worker;
+    data_converter_empty => data_converter::empty;
+    data_converter_failure => data_converter::failure, own_worker;
     data_converter_json => data_converter::json;
+    data_converter_json_protobuf => data_converter::json_protobuf;
     local_activity_backoff_with_persistent_timer => local_activity::backoff_with_persistent_timer;
     local_activity_cancel_abandon => local_activity::cancel_abandon;
     local_activity_cancel_failing => local_activity::cancel_failing;
@@ -147,6 +177,8 @@ implemented! {
     query_unexpected_arguments => query::unexpected_arguments;
     query_unexpected_query_type_name => query::unexpected_query_type_name;
     query_unexpected_return_type => query::unexpected_return_type;
+    search_attributes_set => search_attributes::set;
+    search_attributes_upsert => search_attributes::upsert;
     signal_activities => signal::activities;
     signal_basic => signal::basic;
     signal_child_workflow => signal::child_workflow;
@@ -154,6 +186,7 @@ implemented! {
     signal_prevent_close => signal::prevent_close;
     signal_signal_with_start => signal::signal_with_start;
     signal_workflow_to_workflow => signal::workflow_to_workflow;
+    timer => timer;
     update_activities => update::activities;
     update_async_accepted => update::async_accepted;
     update_basic => update::basic;
@@ -165,4 +198,5 @@ implemented! {
     update_task_failure => update::task_failure;
     update_validation_replay => update::validation_replay;
     update_worker_restart => update::worker_restart, own_worker;
+    worker_shutdown_poll_complete_on_shutdown => worker_shutdown::poll_complete_on_shutdown, own_worker;
 }

@@ -300,6 +300,12 @@ impl RunState {
 
     /// Records an upsert of search attributes and issues its command.
     pub(crate) fn upsert_search_attributes(&mut self, attributes: SearchAttributes, proto: ProtoSa) {
+        for name in proto.indexed_fields.keys() {
+            if !attributes.contains_key(name) {
+                // In the command but not among the values: an unset.
+                self.search_attributes.remove(name);
+            }
+        }
         self.search_attributes.extend(attributes);
         self.push_command(Variant::UpsertWorkflowSearchAttributes(
             UpsertWorkflowSearchAttributes {

@@ -1,0 +1,62 @@
+//! `data_converter/binary_protobuf`: a protobuf message (`temporal.api.common.v1.DataBlob` holding
+//! `0xdeadbeef`) round-trips as `binary/protobuf` with its `messageType`; the result payload's
+//! data parses (with prost) to the result, and equals the argument payload.
+
+use crate::features::support::{argument_and_result_payloads, fail, metadata, start};
+use ironflow::client::Client;
+use ironflow::converter::Proto;
+use ironflow::prelude::*;
+use ironflow::replay::Replayer;
+use ironflow::worker::WorkerBuilder;
+use temporalio_common::protos::temporal::api::common::v1::DataBlob;
+
+/// Returns its argument.
+pub struct Echo;
+impl Workflow for Echo {
+    const NAME: &'static str = "Workflow";
+    type Input = Proto<DataBlob>;
+    type Output = Proto<DataBlob>;
+    async fn run(_: WorkflowContext, res: Proto<DataBlob>) -> WorkflowResult<Proto<DataBlob>> {
+        Ok(res)
+    }
+}
+
+pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
+    builder.register_workflow::<Echo>()
+}
+
+pub fn replayer() -> Replayer {
+    Replayer::new().register_workflow::<Echo>()
+}
+
+pub async fn run(client: Client, task_queue: String) -> Result<Vec<String>, String> {
+    let expected = DataBlob {
+        data: vec![0xde, 0xad, 0xbe, 0xef],
+        ..DataBlob::default()
+    };
+    let handle = start::<Echo>(
+        &client,
+        &task_queue,
+        "data-converter-binary-protobuf",
+        Proto(expected.clone()),
+    )
+    .await?;
+    let Proto(out) = handle.get_result().await.map_err(fail)?;
+    if out != expected {
+        return Err(format!("expected {expected:?}, got {out:?}"));
+    }
+    let (argument, result) = argument_and_result_payloads(&handle).await?;
+    if metadata(&result, "encoding").as_deref() != Some("binary/protobuf")
+        || metadata(&result, "messageType").as_deref() != Some("temporal.api.common.v1.DataBlob")
+    {
+        return Err(format!("the result payload's metadata is {:?}", result.metadata));
+    }
+    let in_history = <DataBlob as prost::Message>::decode(result.data.as_slice()).map_err(fail)?;
+    if in_history != expected {
+        return Err(format!("the result payload holds {in_history:?}"));
+    }
+    if argument.as_ref() != Some(&result) {
+        return Err("the argument payload differs from the result payload".into());
+    }
+    Ok(vec![handle.workflow_id().to_string()])
+}
