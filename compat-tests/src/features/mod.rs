@@ -521,34 +521,31 @@ pub fn registry() -> Vec<(&'static str, Status)> {
             "query/unexpected_return_type",
             Status::Implemented(implemented::query_unexpected_return_type()),
         ),
-        ("reset", Status::Skipped("not ported to the harness yet")),
+        ("reset", Status::Implemented(implemented::reset())),
         (
             "reset/reset_and_delete",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::reset_reset_and_delete()),
         ),
         (
             "schedule/backfill",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
+            Status::Implemented(implemented::schedule_backfill()),
         ),
         (
             "schedule/basic",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
+            Status::Implemented(implemented::schedule_basic()),
         ),
-        (
-            "schedule/cron",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
-        ),
+        ("schedule/cron", Status::Implemented(implemented::schedule_cron())),
         (
             "schedule/duplicate_error",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
+            Status::Implemented(implemented::schedule_duplicate_error()),
         ),
         (
             "schedule/pause",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
+            Status::Implemented(implemented::schedule_pause()),
         ),
         (
             "schedule/trigger",
-            Status::Skipped("Ironflow's client has no schedule API yet"),
+            Status::Implemented(implemented::schedule_trigger()),
         ),
         (
             "search_attributes/set",

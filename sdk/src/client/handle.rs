@@ -11,9 +11,9 @@ use temporalio_common::protos::temporal::api::{
     enums::v1::{HistoryEventFilterType, WorkflowExecutionStatus},
     history::v1::{History, history_event::Attributes},
     workflowservice::v1::{
-        DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
+        DeleteWorkflowExecutionRequest, DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse,
         GetWorkflowExecutionHistoryRequest, RequestCancelWorkflowExecutionRequest,
-        TerminateWorkflowExecutionRequest,
+        ResetWorkflowExecutionRequest, TerminateWorkflowExecutionRequest,
     },
 };
 use tonic::Code;
@@ -165,6 +165,7 @@ pub struct WorkflowHandle<O> {
     run_id: Option<String>,
     workflow_type: Option<String>,
     rpc_timeout: Option<Duration>,
+    started_eagerly: bool,
     _out: PhantomData<fn() -> O>,
 }
 
@@ -176,6 +177,7 @@ impl<O> Clone for WorkflowHandle<O> {
             run_id: self.run_id.clone(),
             workflow_type: self.workflow_type.clone(),
             rpc_timeout: self.rpc_timeout,
+            started_eagerly: self.started_eagerly,
             _out: PhantomData,
         }
     }
@@ -198,8 +200,19 @@ impl<O> WorkflowHandle<O> {
             run_id,
             workflow_type: None,
             rpc_timeout: None,
+            started_eagerly: false,
             _out: PhantomData,
         }
+    }
+
+    /// True when this handle's start was eager: the server answered it with the workflow's first
+    /// task, handed to a worker of this process ([`super::StartWorkflowOptions::eager_start`]).
+    pub fn started_eagerly(&self) -> bool {
+        self.started_eagerly
+    }
+
+    pub(crate) fn set_started_eagerly(&mut self, eager: bool) {
+        self.started_eagerly = eager;
     }
 
     /// Gives each call made through this handle (signal, query, update, describe, cancel,
@@ -489,6 +502,49 @@ impl<O> WorkflowHandle<O> {
             .map_err(|s| ClientError::rpc("TerminateWorkflowExecution", s));
         intercepted.finish(&result);
         result?;
+        Ok(())
+    }
+
+    /// Resets the workflow to the end of workflow task `workflow_task_finish_event_id` (the id
+    /// of a `WorkflowTaskCompleted`, `WorkflowTaskTimedOut` or `WorkflowTaskFailed` event): a new
+    /// run starts with the history up to there and runs the workflow on from that point; the old
+    /// run is terminated. Signals received after the point are applied again. Returns the new
+    /// run's id.
+    pub async fn reset(
+        &self,
+        workflow_task_finish_event_id: i64,
+        reason: &str,
+    ) -> Result<String, ClientError> {
+        let response = self
+            .client
+            .connection
+            .workflow_service()
+            .reset_workflow_execution(self.request(ResetWorkflowExecutionRequest {
+                namespace: self.client.namespace.clone(),
+                workflow_execution: self.execution(self.run_id.as_deref()),
+                reason: reason.to_string(),
+                workflow_task_finish_event_id,
+                request_id: uuid::Uuid::new_v4().to_string(),
+                identity: self.client.identity.clone(),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("ResetWorkflowExecution", s))?;
+        Ok(response.into_inner().run_id)
+    }
+
+    /// Deletes the run and its history (terminating it first if it runs). Deletion happens in
+    /// the background on the server: the run may stay visible for a moment.
+    pub async fn delete(&self) -> Result<(), ClientError> {
+        self.client
+            .connection
+            .workflow_service()
+            .delete_workflow_execution(self.request(DeleteWorkflowExecutionRequest {
+                namespace: self.client.namespace.clone(),
+                workflow_execution: self.execution(self.run_id.as_deref()),
+            }))
+            .await
+            .map_err(|s| ClientError::rpc("DeleteWorkflowExecution", s))?;
         Ok(())
     }
 

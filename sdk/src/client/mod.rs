@@ -24,6 +24,7 @@ mod connect_error;
 mod handle;
 mod messages;
 mod options;
+mod schedule;
 pub(crate) mod time_skipping;
 mod update_handle;
 mod visibility;
@@ -35,6 +36,11 @@ pub use connect::{
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
+pub use schedule::{
+    Schedule, ScheduleAction, ScheduleActionResult, ScheduleBackfill, ScheduleDescription, ScheduleHandle,
+    ScheduleInfo, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec, ScheduleState,
+    ScheduleSummary,
+};
 pub use update_handle::{UpdateHandle, UpdateOptions, UpdateStage};
 pub use visibility::WorkflowExecutionSummary;
 
@@ -87,6 +93,12 @@ pub enum ClientError {
         workflow_id: String,
         /// The server's message.
         message: String,
+    },
+    /// A schedule with this id exists already.
+    #[error("schedule `{schedule_id}` already exists")]
+    ScheduleAlreadyExists {
+        /// The schedule id.
+        schedule_id: String,
     },
     /// The workflow (or namespace) does not exist.
     #[error("{operation}: not found: {message}")]
@@ -507,7 +519,10 @@ impl Client {
             });
         intercepted.finish(&result);
         let response = result?.into_inner();
-        Ok(WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)).with_type(workflow_type))
+        let mut handle =
+            WorkflowHandle::new(self.clone(), workflow_id, Some(response.run_id)).with_type(workflow_type);
+        handle.set_started_eagerly(response.eager_workflow_task.is_some());
+        Ok(handle)
     }
 
     /// Starts a workflow and waits for its result.
@@ -572,6 +587,8 @@ impl Client {
                 .then(|| crate::converter::memo_to_proto(&o.memo))
                 .transpose()?,
             user_metadata: user_metadata(o)?,
+            cron_schedule: o.cron_schedule.clone().unwrap_or_default(),
+            request_eager_execution: o.eager_start,
             ..Default::default()
         })
     }

@@ -41,6 +41,14 @@ pub struct StartWorkflowOptions {
     pub static_summary: Option<String>,
     /// Longer details shown by the Web UI.
     pub static_details: Option<String>,
+    /// A cron schedule (`"@every 2s"`, `"0 12 * * *"`): the workflow runs again on it after each
+    /// run, with the same id. Temporal's legacy form of scheduling; prefer
+    /// [`super::Client::create_schedule`].
+    pub cron_schedule: Option<String>,
+    /// Eager start: the server hands the first workflow task to a worker of this client's
+    /// process (same client, same task queue, a free slot) in the start call's answer, saving a
+    /// round trip; without such a worker the start is a normal one.
+    pub eager_start: bool,
 }
 
 impl StartWorkflowOptions {
@@ -59,7 +67,21 @@ impl StartWorkflowOptions {
             memo: Default::default(),
             static_summary: None,
             static_details: None,
+            cron_schedule: None,
+            eager_start: false,
         }
+    }
+
+    /// Sets a cron schedule (see [`StartWorkflowOptions::cron_schedule`]).
+    pub fn cron_schedule(mut self, cron: impl Into<String>) -> Self {
+        self.cron_schedule = Some(cron.into());
+        self
+    }
+
+    /// Asks for eager start (see [`StartWorkflowOptions::eager_start`]).
+    pub fn eager_start(mut self, eager: bool) -> Self {
+        self.eager_start = eager;
+        self
     }
     /// Sets the id reuse policy.
     pub fn id_reuse_policy(mut self, p: IdReusePolicy) -> Self {

@@ -111,6 +111,7 @@ pub struct WorkerBuilder {
     deployment: Option<(String, String, VersioningBehavior)>,
     interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     fail_fast: bool,
+    local_activities_only: bool,
 }
 
 impl WorkerBuilder {
@@ -272,6 +273,14 @@ impl WorkerBuilder {
         self
     }
 
+    /// Runs the registered activities only as local activities: the worker does not poll the
+    /// task queue for activity tasks (another worker process runs those), and asks for no eager
+    /// activity execution. For workers that host workflows next to activities meant for others.
+    pub fn local_activities_only(mut self, yes: bool) -> Self {
+        self.local_activities_only = yes;
+        self
+    }
+
     /// The client this worker polls with: activities that start, signal or query workflows
     /// can keep a clone.
     pub fn client(&self) -> &Client {
@@ -339,7 +348,7 @@ impl WorkerBuilder {
                 enable_workflows: has_workflows,
                 // Local activities also carry the SDK's side effects, so any workflow worker has them.
                 enable_local_activities: has_workflows,
-                enable_remote_activities: has_activities,
+                enable_remote_activities: has_activities && !self.local_activities_only,
                 enable_nexus: false,
             })
             .versioning_strategy(match &self.deployment {
@@ -451,6 +460,7 @@ impl Worker {
             deployment: None,
             interceptors: Vec::new(),
             fail_fast: false,
+            local_activities_only: false,
         }
     }
 

@@ -105,6 +105,17 @@ pub mod worker_shutdown {
     pub mod poll_complete_on_shutdown;
 }
 
+pub mod reset;
+
+pub mod schedule {
+    pub mod backfill;
+    pub mod basic;
+    pub mod cron;
+    pub mod duplicate_error;
+    pub mod pause;
+    pub mod trigger;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -177,6 +188,14 @@ implemented! {
     query_unexpected_arguments => query::unexpected_arguments;
     query_unexpected_query_type_name => query::unexpected_query_type_name;
     query_unexpected_return_type => query::unexpected_return_type;
+    reset => reset;
+    reset_reset_and_delete => reset::reset_and_delete;
+    schedule_backfill => schedule::backfill;
+    schedule_basic => schedule::basic;
+    schedule_cron => schedule::cron;
+    schedule_duplicate_error => schedule::duplicate_error;
+    schedule_pause => schedule::pause;
+    schedule_trigger => schedule::trigger;
     search_attributes_set => search_attributes::set;
     search_attributes_upsert => search_attributes::upsert;
     signal_activities => signal::activities;
