@@ -343,7 +343,7 @@ impl Schedule {
                 .unwrap_or_default(),
         };
         let spec = p.spec.clone().unwrap_or_default();
-        let policies = p.policies.clone().unwrap_or_default();
+        let policies = p.policies.unwrap_or_default();
         let state = p.state.clone().unwrap_or_default();
         Schedule {
             action,
