@@ -84,6 +84,8 @@ features! {
     data_converter_failure => "data_converter/failure",
     data_converter_json => "data_converter/json",
     data_converter_json_protobuf => "data_converter/json_protobuf",
+    eager_activity_non_remote_activities_worker => "eager_activity/non_remote_activities_worker",
+    eager_workflow_successful_start => "eager_workflow/successful_start",
     local_activity_backoff_with_persistent_timer => "local_activity/backoff_with_persistent_timer",
     local_activity_cancel_abandon => "local_activity/cancel_abandon",
     local_activity_cancel_failing => "local_activity/cancel_failing",

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    ironflow_compat_tests::init_logging();
     let prefix = std::env::args().nth(1).unwrap_or_default();
     let client = match Client::connect(ConnectOptions::new(server_address())).await {
         Ok(c) => c,

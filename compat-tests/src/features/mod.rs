@@ -429,11 +429,11 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "eager_activity/non_remote_activities_worker",
-            Status::Skipped("eager start/execution is not exposed by Ironflow yet"),
+            Status::Implemented(implemented::eager_activity_non_remote_activities_worker()),
         ),
         (
             "eager_workflow/successful_start",
-            Status::Skipped("eager start/execution is not exposed by Ironflow yet"),
+            Status::Implemented(implemented::eager_workflow_successful_start()),
         ),
         (
             "local_activity/backoff_with_persistent_timer",

@@ -505,18 +505,22 @@ impl Client {
         request.header = header(headers);
         self.encode(&format!("starting workflow `{workflow_id}`"), &mut request)
             .await?;
-        let result = self
-            .connection
-            .workflow_service()
-            .start_workflow_execution(tonic::Request::new(request))
-            .await
-            .map_err(|status| match status.code() {
-                Code::AlreadyExists => ClientError::AlreadyStarted {
-                    workflow_id: workflow_id.clone(),
-                    message: status.message().to_string(),
-                },
-                _ => ClientError::rpc("StartWorkflowExecution", status),
-            });
+        // Through the connection itself, not its raw service: the connection knows this
+        // process's workers, so an eager start reserves a worker slot and hands it the task the
+        // server answers with (the raw service would ask for eager execution and drop the task).
+        let mut connection = self.connection.clone();
+        let result = temporalio_client::grpc::WorkflowService::start_workflow_execution(
+            &mut connection,
+            tonic::Request::new(request),
+        )
+        .await
+        .map_err(|status| match status.code() {
+            Code::AlreadyExists => ClientError::AlreadyStarted {
+                workflow_id: workflow_id.clone(),
+                message: status.message().to_string(),
+            },
+            _ => ClientError::rpc("StartWorkflowExecution", status),
+        });
         intercepted.finish(&result);
         let response = result?.into_inner();
         let mut handle =

@@ -116,6 +116,14 @@ pub mod schedule {
     pub mod trigger;
 }
 
+pub mod eager_workflow {
+    pub mod successful_start;
+}
+
+pub mod eager_activity {
+    pub mod non_remote_activities_worker;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -169,6 +177,8 @@ implemented! {
     data_converter_failure => data_converter::failure, own_worker;
     data_converter_json => data_converter::json;
     data_converter_json_protobuf => data_converter::json_protobuf;
+    eager_activity_non_remote_activities_worker => eager_activity::non_remote_activities_worker, own_worker;
+    eager_workflow_successful_start => eager_workflow::successful_start;
     local_activity_backoff_with_persistent_timer => local_activity::backoff_with_persistent_timer;
     local_activity_cancel_abandon => local_activity::cancel_abandon;
     local_activity_cancel_failing => local_activity::cancel_failing;
