@@ -409,23 +409,23 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "deployment_versioning/aa_clean_old_deployments",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::deployment_versioning_aa_clean_old_deployments()),
         ),
         (
             "deployment_versioning/routing_auto_upgrade",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::deployment_versioning_routing_auto_upgrade()),
         ),
         (
             "deployment_versioning/routing_pinned",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::deployment_versioning_routing_pinned()),
         ),
         (
             "deployment_versioning/routing_with_override",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::deployment_versioning_routing_with_override()),
         ),
         (
             "deployment_versioning/routing_with_ramp",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::deployment_versioning_routing_with_ramp()),
         ),
         (
             "eager_activity/non_remote_activities_worker",

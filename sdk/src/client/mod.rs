@@ -21,6 +21,7 @@ mod activity_handle;
 mod cert_reload;
 mod connect;
 mod connect_error;
+mod deployments;
 mod handle;
 mod messages;
 mod options;
@@ -33,9 +34,10 @@ pub use activity_handle::AsyncActivityHandle;
 pub use connect::{
     CONNECTION_ENV_VARS, ClientCertFiles, Compression, ConnectOptions, HttpConnectProxy, TlsConfig,
 };
+pub use deployments::WorkerDeploymentSummary;
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
-pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions};
+pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions, VersioningOverride};
 pub use schedule::{
     Schedule, ScheduleAction, ScheduleActionResult, ScheduleBackfill, ScheduleDescription, ScheduleHandle,
     ScheduleInfo, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec, ScheduleState,
@@ -593,6 +595,7 @@ impl Client {
             user_metadata: user_metadata(o)?,
             cron_schedule: o.cron_schedule.clone().unwrap_or_default(),
             request_eager_execution: o.eager_start,
+            versioning_override: o.versioning_override.as_ref().map(VersioningOverride::to_proto),
             ..Default::default()
         })
     }

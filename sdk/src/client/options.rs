@@ -49,6 +49,52 @@ pub struct StartWorkflowOptions {
     /// process (same client, same task queue, a free slot) in the start call's answer, saving a
     /// round trip; without such a worker the start is a normal one.
     pub eager_start: bool,
+    /// Overrides the workflow's versioning behavior (Worker Deployments): pin it to a version
+    /// other than the deployment's current one, or make it auto-upgrade.
+    pub versioning_override: Option<VersioningOverride>,
+}
+
+/// A start's override of the workflow's versioning behavior.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersioningOverride {
+    /// Pinned to this deployment version, whatever the deployment's current version.
+    Pinned {
+        /// The deployment.
+        deployment_name: String,
+        /// The version's build id.
+        build_id: String,
+    },
+    /// Follows the deployment's current (and ramping) version.
+    AutoUpgrade,
+}
+
+impl VersioningOverride {
+    pub(crate) fn to_proto(
+        &self,
+    ) -> temporalio_common::protos::temporal::api::workflow::v1::VersioningOverride {
+        use temporalio_common::protos::temporal::api::workflow::v1::versioning_override::{
+            Override, PinnedOverride, PinnedOverrideBehavior,
+        };
+        #[allow(deprecated)]
+        temporalio_common::protos::temporal::api::workflow::v1::VersioningOverride {
+            r#override: Some(match self {
+                Self::Pinned {
+                    deployment_name,
+                    build_id,
+                } => Override::Pinned(PinnedOverride {
+                    behavior: PinnedOverrideBehavior::Pinned as i32,
+                    version: Some(
+                        temporalio_common::protos::temporal::api::deployment::v1::WorkerDeploymentVersion {
+                            build_id: build_id.clone(),
+                            deployment_name: deployment_name.clone(),
+                        },
+                    ),
+                }),
+                Self::AutoUpgrade => Override::AutoUpgrade(true),
+            }),
+            ..Default::default()
+        }
+    }
 }
 
 impl StartWorkflowOptions {
@@ -69,7 +115,14 @@ impl StartWorkflowOptions {
             static_details: None,
             cron_schedule: None,
             eager_start: false,
+            versioning_override: None,
         }
+    }
+
+    /// Overrides the workflow's versioning behavior (see [`VersioningOverride`]).
+    pub fn versioning_override(mut self, o: VersioningOverride) -> Self {
+        self.versioning_override = Some(o);
+        self
     }
 
     /// Sets a cron schedule (see [`StartWorkflowOptions::cron_schedule`]).

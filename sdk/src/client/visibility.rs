@@ -138,29 +138,3 @@ impl Client {
         Ok(added)
     }
 }
-
-impl Client {
-    /// Makes `build_id` the current version of a Worker Deployment: new executions start on it
-    /// (and auto-upgrade executions move to it); pinned executions stay where they are. The
-    /// version must have polled (a worker of it ran).
-    pub async fn set_current_deployment_version(
-        &self,
-        deployment_name: &str,
-        build_id: &str,
-    ) -> Result<(), ClientError> {
-        self.connection()
-            .workflow_service()
-            .set_worker_deployment_current_version(tonic::Request::new(
-                temporalio_common::protos::temporal::api::workflowservice::v1::SetWorkerDeploymentCurrentVersionRequest {
-                    namespace: self.namespace().to_string(),
-                    deployment_name: deployment_name.to_string(),
-                    build_id: build_id.to_string(),
-                    identity: self.identity().to_string(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .map_err(|s| ClientError::rpc("SetWorkerDeploymentCurrentVersion", s))?;
-        Ok(())
-    }
-}

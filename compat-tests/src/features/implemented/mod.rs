@@ -124,6 +124,14 @@ pub mod eager_activity {
     pub mod non_remote_activities_worker;
 }
 
+pub mod deployment_versioning {
+    pub mod aa_clean_old_deployments;
+    pub mod routing_auto_upgrade;
+    pub mod routing_pinned;
+    pub mod routing_with_override;
+    pub mod routing_with_ramp;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -177,6 +185,11 @@ implemented! {
     data_converter_failure => data_converter::failure, own_worker;
     data_converter_json => data_converter::json;
     data_converter_json_protobuf => data_converter::json_protobuf;
+    deployment_versioning_aa_clean_old_deployments => deployment_versioning::aa_clean_old_deployments;
+    deployment_versioning_routing_auto_upgrade => deployment_versioning::routing_auto_upgrade, own_worker;
+    deployment_versioning_routing_pinned => deployment_versioning::routing_pinned, own_worker;
+    deployment_versioning_routing_with_override => deployment_versioning::routing_with_override, own_worker;
+    deployment_versioning_routing_with_ramp => deployment_versioning::routing_with_ramp, own_worker;
     eager_activity_non_remote_activities_worker => eager_activity::non_remote_activities_worker, own_worker;
     eager_workflow_successful_start => eager_workflow::successful_start;
     local_activity_backoff_with_persistent_timer => local_activity::backoff_with_persistent_timer;
