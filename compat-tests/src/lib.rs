@@ -8,6 +8,7 @@ pub mod features;
 pub mod fixtures;
 pub mod otlp;
 pub mod peers;
+pub mod prometheus;
 pub mod tls;
 
 use ironflow::client::{Client, ConnectOptions};

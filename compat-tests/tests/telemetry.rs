@@ -405,28 +405,12 @@ async fn a_worker_killed_mid_workflow_and_another_finishing_it_record_no_span_tw
 
 /// GETs `http://<address>/metrics`.
 async fn scrape(address: std::net::SocketAddr) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address)
+    ironflow_compat_tests::prometheus::scrape(address)
         .await
-        .expect("connect to /metrics");
-    stream
-        .write_all(
-            format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("send the request");
-    let mut body = String::new();
-    stream.read_to_string(&mut body).await.expect("read the response");
-    body
+        .expect("scrape /metrics")
 }
 
-/// The value of the first sample of `metric` whose labels contain all of `labels`.
-fn sample(text: &str, metric: &str, labels: &[&str]) -> Option<f64> {
-    text.lines()
-        .filter(|l| l.starts_with(metric) && l[metric.len()..].starts_with(['{', ' ']))
-        .find(|l| labels.iter().all(|label| l.contains(label)))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-}
+use ironflow_compat_tests::prometheus::sample;
 
 #[tokio::test]
 async fn prometheus_counts_the_workflows_and_activities_that_ran() {

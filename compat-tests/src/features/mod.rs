@@ -582,10 +582,10 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "telemetry/metrics",
-            Status::Skipped("not ported to the harness yet"),
+            Status::Implemented(implemented::telemetry_metrics()),
         ),
         ("timer", Status::Implemented(implemented::timer())),
-        ("tracing", Status::Skipped("not ported to the harness yet")),
+        ("tracing", Status::Implemented(implemented::tracing())),
         (
             "update/activities",
             Status::Implemented(implemented::update_activities()),

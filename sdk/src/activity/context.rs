@@ -103,6 +103,7 @@ struct Inner {
     heartbeat: HeartbeatSink,
     complete_async: std::sync::atomic::AtomicBool,
     worker_shutdown: WorkerShutdownSignal,
+    metrics: std::sync::OnceLock<crate::telemetry::Metrics>,
 }
 
 impl ActivityContext {
@@ -121,6 +122,7 @@ impl ActivityContext {
                 heartbeat,
                 complete_async: std::sync::atomic::AtomicBool::new(false),
                 worker_shutdown,
+                metrics: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -134,6 +136,23 @@ impl ActivityContext {
             Arc::new(|_| {}),
             WorkerShutdownSignal::default(),
         )
+    }
+
+    /// Sets the handle [`ActivityContext::metrics`] returns (the worker's meter and labels).
+    pub(crate) fn set_metrics(&self, metrics: crate::telemetry::Metrics) {
+        let _ = self.inner.metrics.set(metrics);
+    }
+
+    /// Records metrics of your own on the worker's meter (see [`crate::telemetry::Metrics`]),
+    /// labelled with the activity type and task queue.
+    ///
+    /// ```
+    /// # async fn demo(ctx: ironflow::ActivityContext) {
+    /// ctx.metrics().counter("emails_sent").add(1);
+    /// # }
+    /// ```
+    pub fn metrics(&self) -> crate::telemetry::Metrics {
+        self.inner.metrics.get().cloned().unwrap_or_default()
     }
 
     /// Facts about this attempt.

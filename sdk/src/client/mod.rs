@@ -342,8 +342,10 @@ impl Client {
                 Compression::Gzip => temporalio_client::GrpcCompression::Gzip,
             })
             .maybe_metrics_meter(o.telemetry.meter().map(|meter| {
+                // Client metrics carry Temporal's prefix, like Core's worker metrics
+                // (`temporal_request`, as every SDK exports it).
                 temporalio_common::telemetry::metrics::TemporalMeter::new(
-                    meter,
+                    std::sync::Arc::new(crate::telemetry::metrics::TemporalPrefixedMeter(meter)),
                     Default::default(),
                     temporalio_common::telemetry::TaskQueueLabelStrategy::UseNormal,
                 )

@@ -71,6 +71,15 @@ impl WorkerMetrics {
         Self(instruments, None)
     }
 
+    /// The handle user code records its own metrics with (labelled with the task queue).
+    pub(crate) fn user(&self, labels: Vec<(String, String)>) -> super::Metrics {
+        let mut labels = labels;
+        if let Some(task_queue) = &self.1 {
+            labels.push(("task_queue".into(), task_queue.to_string()));
+        }
+        super::Metrics::new(self.0.as_ref().map(|i| i.meter.clone()), labels)
+    }
+
     /// These metrics, labelled with the worker's task queue.
     pub(crate) fn for_task_queue(&self, task_queue: &str) -> Self {
         Self(self.0.clone(), Some(task_queue.into()))
@@ -131,5 +140,58 @@ impl WorkerMetrics {
             |i| &i.decode_errors,
             vec![MetricKeyValue::new("what", what.to_string())],
         );
+    }
+}
+
+/// A meter that names every instrument `temporal_<name>`, as Core names its own worker metrics,
+/// for the metrics the client records (`temporal_request`, `temporal_long_request`, ...).
+#[derive(Debug)]
+pub(crate) struct TemporalPrefixedMeter(pub(crate) Arc<dyn CoreMeter>);
+
+fn prefixed(mut params: MetricParameters) -> MetricParameters {
+    params.name = format!("temporal_{}", params.name).into();
+    params
+}
+
+impl CoreMeter for TemporalPrefixedMeter {
+    fn new_attributes(
+        &self,
+        attribs: NewAttributes,
+    ) -> temporalio_common::telemetry::metrics::MetricAttributes {
+        self.0.new_attributes(attribs)
+    }
+    fn extend_attributes(
+        &self,
+        existing: temporalio_common::telemetry::metrics::MetricAttributes,
+        attribs: NewAttributes,
+    ) -> temporalio_common::telemetry::metrics::MetricAttributes {
+        self.0.extend_attributes(existing, attribs)
+    }
+    fn counter(&self, params: MetricParameters) -> Counter {
+        self.0.counter(prefixed(params))
+    }
+    fn histogram(&self, params: MetricParameters) -> temporalio_common::telemetry::metrics::Histogram {
+        self.0.histogram(prefixed(params))
+    }
+    fn histogram_f64(&self, params: MetricParameters) -> HistogramF64 {
+        self.0.histogram_f64(prefixed(params))
+    }
+    fn histogram_duration(
+        &self,
+        params: MetricParameters,
+    ) -> temporalio_common::telemetry::metrics::HistogramDuration {
+        self.0.histogram_duration(prefixed(params))
+    }
+    fn gauge(&self, params: MetricParameters) -> temporalio_common::telemetry::metrics::Gauge {
+        self.0.gauge(prefixed(params))
+    }
+    fn gauge_f64(&self, params: MetricParameters) -> temporalio_common::telemetry::metrics::GaugeF64 {
+        self.0.gauge_f64(prefixed(params))
+    }
+    fn up_down_counter(
+        &self,
+        params: MetricParameters,
+    ) -> temporalio_common::telemetry::metrics::UpDownCounter {
+        self.0.up_down_counter(prefixed(params))
     }
 }

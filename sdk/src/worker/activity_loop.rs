@@ -248,6 +248,11 @@ async fn execute(
         heartbeat,
         observers.shutdown,
     );
+    ctx.set_metrics(
+        observers
+            .metrics
+            .user(vec![("activity_type".into(), start.activity_type.clone())]),
+    );
     lock(&running).insert(task_token.clone(), ctx.clone());
 
     let allow_list = start

@@ -50,6 +50,18 @@ impl WorkflowContext {
         self.state.borrow().is_replaying()
     }
 
+    /// Records metrics of your own on the worker's meter (see [`crate::telemetry::Metrics`]),
+    /// labelled with the workflow type and task queue. While the workflow replays the handle
+    /// records nothing, so each increment counts once.
+    pub fn metrics(&self) -> crate::telemetry::Metrics {
+        let st = self.state.borrow();
+        if st.is_replaying() {
+            return crate::telemetry::Metrics::muted();
+        }
+        st.metrics()
+            .user(vec![("workflow_type".into(), st.info().workflow_type.clone())])
+    }
+
     /// Number of events in the history so far.
     pub fn history_length(&self) -> u32 {
         self.state.borrow().history_length()

@@ -132,6 +132,12 @@ pub mod deployment_versioning {
     pub mod routing_with_ramp;
 }
 
+pub mod tracing;
+
+pub mod telemetry {
+    pub mod metrics;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -228,7 +234,9 @@ implemented! {
     signal_prevent_close => signal::prevent_close;
     signal_signal_with_start => signal::signal_with_start;
     signal_workflow_to_workflow => signal::workflow_to_workflow;
+    telemetry_metrics => telemetry::metrics, own_worker;
     timer => timer;
+    tracing => tracing, own_worker;
     update_activities => update::activities;
     update_async_accepted => update::async_accepted;
     update_basic => update::basic;
