@@ -105,6 +105,7 @@ features! {
     local_activity_one_success_one_fail => "local_activity/one_success_one_fail",
     local_activity_retry_on_error => "local_activity/retry_on_error",
     local_activity_serial => "local_activity/serial",
+    nexus_sync_success => "nexus/sync_success",
     query_successful_query => "query/successful_query",
     query_timeout_due_to_no_active_workers => "query/timeout_due_to_no_active_workers",
     query_unexpected_arguments => "query/unexpected_arguments",

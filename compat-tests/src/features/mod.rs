@@ -262,37 +262,37 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         (
             "build_id_versioning/activity_and_child_on_correct_version",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
             "build_id_versioning/continues_as_new_on_correct_version",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
             "build_id_versioning/only_appropriate_worker_gets_task",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
             "build_id_versioning/unversioned_worker_gets_unversioned_task",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
             "build_id_versioning/unversioned_worker_no_task",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
             "build_id_versioning/versions_added_while_worker_polling",
             Status::NotApplicable(
-                "the deprecated build-id versioning API; Ironflow implements Worker Deployment Versioning (deployment_versioning/*)",
+                "the deprecated build-id versioning API (broken on servers >= 1.25); Ironflow implements Worker Deployment Versioning, covered by deployment_versioning/*",
             ),
         ),
         (
@@ -499,7 +499,7 @@ pub fn registry() -> Vec<(&'static str, Status)> {
         ),
         (
             "nexus/sync_success",
-            Status::Skipped("Ironflow has no Nexus operations yet"),
+            Status::Implemented(implemented::nexus_sync_success()),
         ),
         (
             "query/successful_query",

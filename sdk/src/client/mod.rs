@@ -24,6 +24,7 @@ mod connect_error;
 mod deployments;
 mod handle;
 mod messages;
+mod nexus_endpoints;
 mod options;
 mod schedule;
 pub(crate) mod time_skipping;
@@ -37,6 +38,7 @@ pub use connect::{
 pub use deployments::WorkerDeploymentSummary;
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
 pub use messages::{QueryError, UpdateError};
+pub use nexus_endpoints::NexusEndpoint;
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions, VersioningOverride};
 pub use schedule::{
     Schedule, ScheduleAction, ScheduleActionResult, ScheduleBackfill, ScheduleDescription, ScheduleHandle,

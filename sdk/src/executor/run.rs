@@ -308,6 +308,27 @@ impl Run {
                     Resolution::ChildResult(Box::new(r.result.unwrap_or_default())),
                 );
             }
+            Job::ResolveNexusOperationStart(r) => {
+                use temporalio_common::protos::coresdk::workflow_activation::resolve_nexus_operation_start::Status;
+                // A started operation resolves later (`ResolveNexusOperation`); a failed start now.
+                if let Some(Status::Failed(failure)) = r.status {
+                    use temporalio_common::protos::coresdk::nexus::{
+                        NexusOperationResult, nexus_operation_result,
+                    };
+                    st.resolve(
+                        CommandKey::Nexus(r.seq),
+                        Resolution::Nexus(Box::new(NexusOperationResult {
+                            status: Some(nexus_operation_result::Status::Failed(failure)),
+                        })),
+                    );
+                }
+            }
+            Job::ResolveNexusOperation(r) => {
+                st.resolve(
+                    CommandKey::Nexus(r.seq),
+                    Resolution::Nexus(Box::new(r.result.unwrap_or_default())),
+                );
+            }
             Job::UpdateRandomSeed(s) => st.reseed(s.randomness_seed),
             Job::CancelWorkflow(c) => st.request_workflow_cancel(c.reason),
             Job::SignalWorkflow(s) => {
@@ -317,10 +338,6 @@ impl Run {
             Job::DoUpdate(u) => st.push_update(u),
             Job::NotifyHasPatch(p) => st.notify_patch(p.patch_id),
             Job::RemoveFromCache(_) | Job::QueryWorkflow(_) => {}
-            other => {
-                tracing::warn!(workflow_type = %self.workflow_type, run_id = %self.run_id, job = ?other,
-                    "activation job not supported by this Ironflow version; ignored");
-            }
         }
     }
 

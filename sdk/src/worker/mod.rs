@@ -29,6 +29,7 @@
 
 mod activity_loop;
 mod connection_watch;
+mod nexus_loop;
 mod workflow_loop;
 
 use crate::activity::registry::ActivityRegistry;
@@ -99,6 +100,7 @@ pub struct WorkerBuilder {
     task_queue: String,
     workflows: WorkflowRegistry,
     activities: ActivityRegistry,
+    nexus: crate::nexus::NexusRegistry,
     max_cached_workflows: usize,
     max_concurrent_workflow_tasks: usize,
     max_concurrent_activities: usize,
@@ -281,6 +283,17 @@ impl WorkerBuilder {
         self
     }
 
+    /// Serves Nexus operation `D` with a synchronous handler (see [`crate::nexus`]); the worker
+    /// then polls its task queue for Nexus tasks, which an endpoint targeting the task queue
+    /// sends.
+    pub fn register_nexus_operation<D: crate::nexus::NexusOperationDefinition>(
+        mut self,
+        handler: impl crate::nexus::SyncOperationHandler<D>,
+    ) -> Self {
+        self.nexus.register::<D>(handler);
+        self
+    }
+
     /// The client this worker polls with: activities that start, signal or query workflows
     /// can keep a clone.
     pub fn client(&self) -> &Client {
@@ -304,9 +317,9 @@ impl WorkerBuilder {
                  with a deployment the build id is the deployment version's: remove build_id(..)"
             )));
         }
-        if self.workflows.is_empty() && self.activities.is_empty() {
+        if self.workflows.is_empty() && self.activities.is_empty() && self.nexus.is_empty() {
             return Err(WorkerError::Config(format!(
-                "nothing is registered for task queue `{}`: register a workflow or an activity",
+                "nothing is registered for task queue `{}`: register a workflow, an activity or a Nexus operation",
                 self.task_queue
             )));
         }
@@ -342,14 +355,14 @@ impl WorkerBuilder {
             .max_outstanding_workflow_tasks(self.max_concurrent_workflow_tasks)
             .max_outstanding_activities(self.max_concurrent_activities)
             .max_outstanding_local_activities(self.max_concurrent_local_activities)
-            .max_outstanding_nexus_tasks(1usize)
+            .max_outstanding_nexus_tasks(if self.nexus.is_empty() { 1usize } else { 100 })
             .graceful_shutdown_period(self.graceful_shutdown_period)
             .task_types(WorkerTaskTypes {
                 enable_workflows: has_workflows,
                 // Local activities also carry the SDK's side effects, so any workflow worker has them.
                 enable_local_activities: has_workflows,
                 enable_remote_activities: has_activities && !self.local_activities_only,
-                enable_nexus: false,
+                enable_nexus: !self.nexus.is_empty(),
             })
             .versioning_strategy(match &self.deployment {
                 Some((deployment_name, build_id, behavior)) => {
@@ -400,6 +413,7 @@ impl WorkerBuilder {
             namespace: self.client.namespace().to_string(),
             workflows: Arc::new(self.workflows),
             activities: Arc::new(self.activities),
+            nexus: Arc::new(self.nexus),
             workflow_threads: self.workflow_threads,
             deadlock_timeout: self.deadlock_timeout,
             shutdown: ShutdownHandle::default(),
@@ -421,6 +435,7 @@ pub struct Worker {
     namespace: String,
     workflows: Arc<WorkflowRegistry>,
     activities: Arc<ActivityRegistry>,
+    nexus: Arc<crate::nexus::NexusRegistry>,
     workflow_threads: usize,
     deadlock_timeout: Option<Duration>,
     shutdown: ShutdownHandle,
@@ -448,6 +463,7 @@ impl Worker {
             task_queue: task_queue.into(),
             workflows: WorkflowRegistry::default(),
             activities: ActivityRegistry::default(),
+            nexus: crate::nexus::NexusRegistry::default(),
             max_cached_workflows: 1000,
             max_concurrent_workflow_tasks: 100,
             max_concurrent_activities: 100,
@@ -537,6 +553,7 @@ impl Worker {
             namespace,
             workflows,
             activities,
+            nexus,
             workflow_threads,
             deadlock_timeout,
             shutdown,
@@ -630,9 +647,16 @@ impl Worker {
                 activity_loop::run(core.clone(), activities.clone(), observers).await
             }
         };
-        let (wf_result, act_result) = tokio::join!(wf, act);
+        let nexus_tasks = async {
+            if nexus.is_empty() {
+                Ok(())
+            } else {
+                nexus_loop::run(core.clone(), nexus.clone(), converter.clone()).await
+            }
+        };
+        let (wf_result, act_result, nexus_result) = tokio::join!(wf, act, nexus_tasks);
         shutdown_watch.abort();
-        if wf_result.is_err() || act_result.is_err() {
+        if wf_result.is_err() || act_result.is_err() || nexus_result.is_err() {
             core.initiate_shutdown();
         }
         match Arc::try_unwrap(core) {
@@ -641,6 +665,7 @@ impl Worker {
         }
         wf_result.map_err(&poll_err)?;
         act_result.map_err(&poll_err)?;
+        nexus_result.map_err(&poll_err)?;
         Ok(())
     }
 }

@@ -274,6 +274,9 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for WorkflowError {
         if let Some(a) = any.downcast_ref::<ActivityError>() {
             return WorkflowError::Failed(Box::new(a.to_failure()));
         }
+        if let Some(n) = any.downcast_ref::<super::nexus_call::NexusOperationError>() {
+            return WorkflowError::Failed(Box::new(n.to_failure()));
+        }
         if let Some(x) = any.downcast_ref::<ExternalWorkflowError>() {
             return WorkflowError::Failed(Box::new(x.to_failure()));
         }

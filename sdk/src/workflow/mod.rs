@@ -69,6 +69,7 @@ mod error;
 mod external;
 mod id_policy;
 mod logger;
+mod nexus_call;
 mod patching;
 mod properties;
 pub(crate) mod registration;
@@ -98,6 +99,7 @@ pub use error::{
 pub use external::{ExternalCancel, ExternalSignal, ExternalWorkflow};
 pub use id_policy::{IdConflictPolicy, IdReusePolicy};
 pub use logger::WorkflowLogger;
+pub use nexus_call::{NexusOperationCall, NexusOperationError};
 pub use signals::{AnySignalFuture, SignalChannel, SignalFuture, WaitCondition};
 pub use state::{QueryHandler, SignalHandler, UpdateRegistration, WorkflowHandlers, WorkflowState};
 pub use timer::Timer;

@@ -138,6 +138,10 @@ pub mod telemetry {
     pub mod metrics;
 }
 
+pub mod nexus {
+    pub mod sync_success;
+}
+
 /// `name => module;` for a feature run under the harness's worker, `name => module, own_worker;`
 /// for one whose run starts and stops its own workers.
 macro_rules! implemented {
@@ -212,6 +216,7 @@ implemented! {
     local_activity_one_success_one_fail => local_activity::one_success_one_fail;
     local_activity_retry_on_error => local_activity::retry_on_error;
     local_activity_serial => local_activity::serial;
+    nexus_sync_success => nexus::sync_success;
     query_successful_query => query::successful_query;
     query_timeout_due_to_no_active_workers => query::timeout_due_to_no_active_workers, own_worker;
     query_unexpected_arguments => query::unexpected_arguments;

@@ -24,6 +24,8 @@ pub(crate) enum CommandKey {
     /// A child workflow's start, then (same sequence number) its result.
     ChildStart(u32),
     ChildResult(u32),
+    /// A Nexus operation (its start failure or its result).
+    Nexus(u32),
 }
 
 impl std::fmt::Display for CommandKey {
@@ -35,6 +37,7 @@ impl std::fmt::Display for CommandKey {
             Self::CancelExternal(s) => write!(f, "cancellation of another workflow #{s}"),
             Self::ChildStart(s) => write!(f, "start of child workflow #{s}"),
             Self::ChildResult(s) => write!(f, "result of child workflow #{s}"),
+            Self::Nexus(s) => write!(f, "Nexus operation #{s}"),
         }
     }
 }
@@ -48,6 +51,7 @@ pub(crate) enum SeqKind {
     SignalExternal,
     CancelExternal,
     Child,
+    Nexus,
 }
 
 /// What Core told us about a pending command.
@@ -63,6 +67,7 @@ pub(crate) enum Resolution {
     CancelExternal(Option<Box<Failure>>),
     ChildStart(Box<ResolveChildWorkflowExecutionStart>),
     ChildResult(Box<ChildWorkflowResult>),
+    Nexus(Box<temporalio_common::protos::coresdk::nexus::NexusOperationResult>),
 }
 
 /// A command to issue, with what cancelling it means.
@@ -98,6 +103,7 @@ struct Sequences {
     signal_external: u32,
     cancel_external: u32,
     child: u32,
+    nexus: u32,
 }
 
 impl Default for Sequences {
@@ -108,6 +114,7 @@ impl Default for Sequences {
             signal_external: 1,
             cancel_external: 1,
             child: 1,
+            nexus: 1,
         }
     }
 }
@@ -133,6 +140,7 @@ impl RunState {
             SeqKind::SignalExternal => &mut s.signal_external,
             SeqKind::CancelExternal => &mut s.cancel_external,
             SeqKind::Child => &mut s.child,
+            SeqKind::Nexus => &mut s.nexus,
         };
         let n = *counter;
         *counter += 1;
