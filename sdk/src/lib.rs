@@ -56,6 +56,7 @@ pub mod error;
 mod executor;
 pub mod history;
 pub mod interceptor;
+pub mod metrics;
 pub mod nexus;
 pub mod replay;
 pub mod telemetry;

@@ -103,7 +103,7 @@ struct Inner {
     heartbeat: HeartbeatSink,
     complete_async: std::sync::atomic::AtomicBool,
     worker_shutdown: WorkerShutdownSignal,
-    metrics: std::sync::OnceLock<crate::telemetry::Metrics>,
+    metrics: std::sync::OnceLock<crate::metrics::Metrics>,
 }
 
 impl ActivityContext {
@@ -139,11 +139,11 @@ impl ActivityContext {
     }
 
     /// Sets the handle [`ActivityContext::metrics`] returns (the worker's meter and labels).
-    pub(crate) fn set_metrics(&self, metrics: crate::telemetry::Metrics) {
+    pub(crate) fn set_metrics(&self, metrics: crate::metrics::Metrics) {
         let _ = self.inner.metrics.set(metrics);
     }
 
-    /// Records metrics of your own on the worker's meter (see [`crate::telemetry::Metrics`]),
+    /// Records metrics of your own on the worker's meter (see [`crate::metrics::Metrics`]),
     /// labelled with the activity type and task queue.
     ///
     /// ```
@@ -151,7 +151,7 @@ impl ActivityContext {
     /// ctx.metrics().counter("emails_sent").add(1);
     /// # }
     /// ```
-    pub fn metrics(&self) -> crate::telemetry::Metrics {
+    pub fn metrics(&self) -> crate::metrics::Metrics {
         self.inner.metrics.get().cloned().unwrap_or_default()
     }
 

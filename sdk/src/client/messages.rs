@@ -2,10 +2,12 @@
 //! update-with-start).
 
 use super::handle::WorkflowHandle;
-use super::update_handle::{UpdateOptions, UpdateStage, decode_outcome, poll_update, update_request};
+use super::update_handle::{
+    UpdateError, UpdateOptions, UpdateStage, decode_outcome, poll_update, update_request,
+};
 use super::{Client, ClientError, StartWorkflowOptions, header};
 use crate::Workflow;
-use crate::converter::{Failure, PayloadError, from_payloads, to_payloads};
+use crate::converter::{PayloadError, from_payloads, to_payloads};
 use crate::interceptor::ClientCallKind;
 use crate::workflow::{QueryDefinition, SignalDefinition, UpdateDefinition};
 use serde::{Serialize, de::DeserializeOwned};
@@ -46,41 +48,6 @@ pub enum QueryError {
     /// Talking to the server failed.
     #[error(transparent)]
     Client(#[from] ClientError),
-}
-
-/// Why an update produced no result.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum UpdateError {
-    /// The update was rejected by its validator (or no handler exists), or its handler failed.
-    #[error("update `{update}` failed: {failure}")]
-    Failed {
-        /// The update name.
-        update: String,
-        /// The failure.
-        failure: Box<Failure>,
-    },
-    /// The result does not decode as the expected type.
-    #[error("update `{update}` returned a result that cannot be decoded: {source}")]
-    Decode {
-        /// The update name.
-        update: String,
-        /// The decoding error.
-        source: PayloadError,
-    },
-    /// Talking to the server failed.
-    #[error(transparent)]
-    Client(#[from] ClientError),
-}
-
-impl UpdateError {
-    /// The failure, when the workflow rejected the update or its handler failed.
-    pub fn failure(&self) -> Option<&Failure> {
-        match self {
-            Self::Failed { failure, .. } => Some(failure.as_ref()),
-            _ => None,
-        }
-    }
 }
 
 /// The arguments of a call: none for `()`, several for [`crate::converter::Args`].

@@ -37,7 +37,7 @@ pub use connect::{
 };
 pub use deployments::WorkerDeploymentSummary;
 pub use handle::{WorkflowDescription, WorkflowExecutionError, WorkflowHandle, WorkflowStatus};
-pub use messages::{QueryError, UpdateError};
+pub use messages::QueryError;
 pub use nexus_endpoints::NexusEndpoint;
 pub use options::{IdConflictPolicy, IdReusePolicy, StartWorkflowOptions, VersioningOverride};
 pub use schedule::{
@@ -45,7 +45,7 @@ pub use schedule::{
     ScheduleInfo, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec, ScheduleState,
     ScheduleSummary,
 };
-pub use update_handle::{UpdateHandle, UpdateOptions, UpdateStage};
+pub use update_handle::{UpdateError, UpdateHandle, UpdateOptions, UpdateStage};
 pub use visibility::WorkflowExecutionSummary;
 
 use crate::Workflow;

@@ -16,9 +16,8 @@
 //! ```
 
 use super::handle::WorkflowHandle;
-use super::messages::UpdateError;
 use super::{Client, ClientError, header};
-use crate::converter::{Failure, from_payloads, to_payloads};
+use crate::converter::{Failure, PayloadError, from_payloads, to_payloads};
 use crate::interceptor::ClientCallKind;
 use crate::workflow::UpdateDefinition;
 use serde::{Serialize, de::DeserializeOwned};
@@ -30,6 +29,41 @@ use temporalio_common::protos::temporal::api::{
     update::v1::{Input, Meta, Outcome, Request, UpdateRef, WaitPolicy, outcome},
     workflowservice::v1::{PollWorkflowExecutionUpdateRequest, UpdateWorkflowExecutionRequest},
 };
+
+/// Why an update produced no result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    /// The update was rejected by its validator (or no handler exists), or its handler failed.
+    #[error("update `{update}` failed: {failure}")]
+    Failed {
+        /// The update name.
+        update: String,
+        /// The failure.
+        failure: Box<Failure>,
+    },
+    /// The result does not decode as the expected type.
+    #[error("update `{update}` returned a result that cannot be decoded: {source}")]
+    Decode {
+        /// The update name.
+        update: String,
+        /// The decoding error.
+        source: PayloadError,
+    },
+    /// Talking to the server failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl UpdateError {
+    /// The failure, when the workflow rejected the update or its handler failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Self::Failed { failure, .. } => Some(failure.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// How many times an update refused with RESOURCE_EXHAUSTED is sent again (about 20 s).
 const MAX_BUSY_RETRIES: u32 = 24;

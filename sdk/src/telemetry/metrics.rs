@@ -72,12 +72,12 @@ impl WorkerMetrics {
     }
 
     /// The handle user code records its own metrics with (labelled with the task queue).
-    pub(crate) fn user(&self, labels: Vec<(String, String)>) -> super::Metrics {
+    pub(crate) fn user(&self, labels: Vec<(String, String)>) -> crate::metrics::Metrics {
         let mut labels = labels;
         if let Some(task_queue) = &self.1 {
             labels.push(("task_queue".into(), task_queue.to_string()));
         }
-        super::Metrics::new(self.0.as_ref().map(|i| i.meter.clone()), labels)
+        crate::metrics::Metrics::new(self.0.as_ref().map(|i| i.meter.clone()), labels)
     }
 
     /// These metrics, labelled with the worker's task queue.

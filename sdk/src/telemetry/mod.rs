@@ -34,10 +34,9 @@
 mod export;
 pub(crate) mod metrics;
 mod tracing_interceptor;
-mod user_metrics;
 
+pub use crate::metrics::{MetricCounter, MetricGauge, MetricHistogram, Metrics};
 pub use tracing_interceptor::{TRACER_HEADER, TracingInterceptor};
-pub use user_metrics::{MetricCounter, MetricGauge, MetricHistogram, Metrics};
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;

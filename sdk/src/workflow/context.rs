@@ -50,13 +50,13 @@ impl WorkflowContext {
         self.state.borrow().is_replaying()
     }
 
-    /// Records metrics of your own on the worker's meter (see [`crate::telemetry::Metrics`]),
+    /// Records metrics of your own on the worker's meter (see [`crate::metrics::Metrics`]),
     /// labelled with the workflow type and task queue. While the workflow replays the handle
     /// records nothing, so each increment counts once.
-    pub fn metrics(&self) -> crate::telemetry::Metrics {
+    pub fn metrics(&self) -> crate::metrics::Metrics {
         let st = self.state.borrow();
         if st.is_replaying() {
-            return crate::telemetry::Metrics::muted();
+            return crate::metrics::Metrics::muted();
         }
         st.metrics()
             .user(vec![("workflow_type".into(), st.info().workflow_type.clone())])

@@ -1,7 +1,7 @@
 //! Metrics of your own, recorded from workflow and activity code on the meter Core's and
 //! Ironflow's metrics use (same Prometheus endpoint or OTLP pipeline): [`crate::WorkflowContext::metrics`]
 //! and [`crate::ActivityContext::metrics`]. Without a metrics exporter on the client's
-//! [`super::Telemetry`], recording does nothing.
+//! [`crate::telemetry::Telemetry`], recording does nothing.
 //!
 //! Workflow code is replayed: a handle taken while the workflow replays records nothing, so a
 //! counter counts each increment once, however often the workflow is replayed. Take the handle
