@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Ironflow vs the official Temporal Rust SDK, side by side in one run (see bench/src/main.rs).
-# Builds the orchestrator and both worker binaries in release mode, then runs the benchmark with
-# any options given (--n, --in-flight, --rounds, --payload, --warmup, --replay-rounds, --address).
+# Ironflow, the official Temporal Rust SDK, and the Python and TypeScript SDKs, side by side in
+# one run (see bench/src/main.rs). Builds the orchestrator and both Rust worker binaries in
+# release mode, installs the TypeScript peer's packages (bench/peers, pinned by its lock file),
+# then runs the benchmark with any options given (--n, --in-flight, --rounds, --payload,
+# --warmup, --replay-rounds, --telemetry, --encryption, --peers, --address).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v temporal >/dev/null 2>&1 && [ -z "${TEMPORAL_CLI_PATH:-}" ]; then
   bash scripts/setup.sh
+fi
+if [ ! -d bench/peers/node_modules/@temporalio/worker ] && [[ " $* " != *" --peers none "* ]]; then
+  npm ci --prefix bench/peers --no-audit --no-fund --loglevel=error
 fi
 cargo build --release -p ironflow-bench --bins
 exec target/release/ironflow-bench "$@"

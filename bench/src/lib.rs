@@ -195,6 +195,17 @@ pub enum WorkerCommand {
         /// expects (Ironflow only).
         encrypt: bool,
     },
+    /// `eager --address A --task-queue Q --n N`: a client and a worker in one process run N echo
+    /// workflows one at a time, alternating eager and normal starts, and print an
+    /// [`EagerResult`] (Ironflow only).
+    Eager {
+        /// The server's `host:port`.
+        address: String,
+        /// The task queue.
+        task_queue: String,
+        /// Workflows per kind of start.
+        n: usize,
+    },
     /// `replay --histories F`: replay recorded histories and print a [`ReplayResult`].
     Replay {
         /// The file written by [`write_histories`].
@@ -217,6 +228,14 @@ impl WorkerCommand {
                         .get::<String>("otlp", String::new())
                         .map(|o| (!o.is_empty()).then_some(o))?,
                     encrypt: args.get("encrypt", false)?,
+                })
+            }
+            "eager" => {
+                check(&["address", "task-queue", "n"])?;
+                Ok(Self::Eager {
+                    address: args.required("address")?.to_string(),
+                    task_queue: args.required("task-queue")?.to_string(),
+                    n: args.get("n", 200)?,
                 })
             }
             "replay" => {
@@ -351,4 +370,22 @@ pub mod otlp_sink {
             self.received.load(Ordering::Relaxed)
         }
     }
+}
+
+/// What the `eager` command measured: start-to-result latencies of workflows started by a client
+/// in the worker's process, with and without eager start.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct EagerResult {
+    /// Workflows per kind of start.
+    pub n: usize,
+    /// Median latency, normal starts (ms).
+    pub normal_p50_ms: f64,
+    /// Median latency, eager starts (ms).
+    pub eager_p50_ms: f64,
+    /// 99th percentile, normal starts (ms).
+    pub normal_p99_ms: f64,
+    /// 99th percentile, eager starts (ms).
+    pub eager_p99_ms: f64,
+    /// How many of the eager starts the server answered with the first task.
+    pub started_eagerly: usize,
 }

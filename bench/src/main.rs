@@ -1,12 +1,14 @@
-//! Ironflow side by side with the official Temporal Rust SDK (`temporalio-sdk` 1.1.1), in one run.
+//! Ironflow side by side with the official Temporal Rust SDK (`temporalio-sdk` 1.1.1), the Python
+//! SDK (`temporalio`) and the TypeScript SDK (`@temporalio/worker`), in one run; all four run on
+//! Temporal's Core. `--peers python,typescript` (default) picks the peers, `--peers none` skips them.
 //!
 //! ```text
 //! bash scripts/bench.sh                       # builds in release mode and runs with the defaults
 //! bash scripts/bench.sh --n 1000 --in-flight 100 --rounds 3 --payload 16 --replay-rounds 3 --telemetry true
 //! ```
 //!
-//! Table 1 (one dev server, started here unless `--address` is given): for R rounds, the Ironflow
-//! worker and the official worker take turns (A B A B ...), each in its own process on a fresh
+//! Table 1 (one dev server, started here unless `--address` is given): for R rounds, the workers
+//! take turns (Ironflow, official, Python, TypeScript, ...), each in its own process on a fresh
 //! task queue, on the same workload — `EchoWorkflow(s) -> s` running one activity `echo(s) -> s`
 //! (start-to-close 30 s), JSON payloads — with N workflows, at most `in-flight` at once, after
 //! `warmup` workflows. Per SDK: wf/s, client-side latency (start call to result) p50/p99, worker
@@ -45,6 +47,10 @@ enum Sdk {
     IronflowTelemetry,
     /// The Ironflow worker (and the client driving it) encrypting every payload.
     IronflowEncrypted,
+    /// The Python SDK (`temporalio`, on Core too) — `bench/peers/echo_worker.py`.
+    Python,
+    /// The TypeScript SDK (`@temporalio/worker`, on Core too) — `bench/peers/echo_worker.js`.
+    TypeScript,
 }
 
 impl Sdk {
@@ -56,14 +62,73 @@ impl Sdk {
             Sdk::Official => "official",
             Sdk::IronflowTelemetry => "ironflow+telemetry",
             Sdk::IronflowEncrypted => "ironflow+encryption",
+            Sdk::Python => "python",
+            Sdk::TypeScript => "typescript",
         }
     }
 
+    /// The peers' worker programs (in `bench/peers/`).
+    fn peer_script(self) -> Option<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers");
+        match self {
+            Sdk::Python => Some(dir.join("echo_worker.py")),
+            Sdk::TypeScript => Some(dir.join("echo_worker.js")),
+            _ => None,
+        }
+    }
+
+    /// The command that runs this SDK's worker program.
+    fn command(self) -> Command {
+        match (self, self.peer_script()) {
+            (Sdk::Python, Some(script)) => {
+                let mut c = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
+                c.arg(script);
+                c
+            }
+            (Sdk::TypeScript, Some(script)) => {
+                let mut c = Command::new("node");
+                c.arg(script);
+                c
+            }
+            _ => Command::new(self.binary()),
+        }
+    }
+
+    /// Why this SDK's worker cannot run here, if it cannot.
+    fn missing(self) -> Option<String> {
+        match self {
+            Sdk::Python => {
+                let ok = self
+                    .command()
+                    .arg("--help")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+                (!ok).then(|| "the Python SDK is not importable: `pip install temporalio` (scripts/setup.sh does)".into())
+            }
+            Sdk::TypeScript => {
+                let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/node_modules/@temporalio/worker");
+                (!modules.exists()).then(|| {
+                    "the TypeScript SDK is not installed: `npm ci --prefix bench/peers` (scripts/bench.sh does)".into()
+                })
+            }
+            _ => (!self.binary().exists()).then(|| {
+                format!(
+                    "{} is missing: build with `cargo build --release -p ironflow-bench` (or run `bash scripts/bench.sh`)",
+                    self.binary().display()
+                )
+            }),
+        }
+    }
+
+    /// The Rust worker binary (for the peers: their script, see [`Sdk::command`]).
     fn binary(self) -> PathBuf {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ironflow-bench"));
         let sdk = match self {
             Sdk::Official => "official",
             Sdk::Ironflow | Sdk::IronflowTelemetry | Sdk::IronflowEncrypted => "ironflow",
+            Sdk::Python | Sdk::TypeScript => return self.peer_script().unwrap_or_default(),
         };
         exe.with_file_name(format!("echo-worker-{sdk}"))
     }
@@ -78,6 +143,10 @@ struct Settings {
     replay_rounds: usize,
     telemetry: bool,
     encryption: bool,
+    /// The other SDKs measured next to Ironflow and the official Rust SDK.
+    peers: Vec<Sdk>,
+    /// Workflows per kind of start in the eager-start table (0: no table).
+    eager: usize,
     address: Option<String>,
     out: PathBuf,
 }
@@ -96,6 +165,8 @@ fn settings() -> Result<Settings, String> {
         "replay-rounds",
         "telemetry",
         "encryption",
+        "peers",
+        "eager",
         "address",
         "out",
     ]) {
@@ -110,6 +181,19 @@ fn settings() -> Result<Settings, String> {
         replay_rounds: args.get("replay-rounds", 3)?,
         telemetry: args.get("telemetry", true)?,
         encryption: args.get("encryption", true)?,
+        eager: args.get("eager", 200)?,
+        peers: args
+            .get::<String>("peers", "python,typescript".into())?
+            .split(',')
+            .filter(|p| !p.is_empty() && *p != "none")
+            .map(|p| match p {
+                "python" => Ok(Sdk::Python),
+                "typescript" => Ok(Sdk::TypeScript),
+                other => Err(format!(
+                    "--peers: unknown SDK `{other}` (python, typescript, none)"
+                )),
+            })
+            .collect::<Result<_, _>>()?,
         address: args
             .get::<String>("address", String::new())
             .map(|a| (!a.is_empty()).then_some(a))?,
@@ -140,15 +224,11 @@ impl WorkerProcess {
         otlp: Option<&str>,
         log: &Path,
     ) -> Result<Self, String> {
-        let bin = sdk.binary();
-        if !bin.exists() {
-            return Err(format!(
-                "{} is missing: build all benchmark binaries with `cargo build --release -p ironflow-bench` (or run `bash scripts/bench.sh`)",
-                bin.display()
-            ));
+        if let Some(why) = sdk.missing() {
+            return Err(why);
         }
         let stderr = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let mut command = Command::new(&bin);
+        let mut command = sdk.command();
         command.args(["worker", "--address", address, "--task-queue", task_queue]);
         if let Some(endpoint) = otlp {
             command.args(["--otlp", endpoint]);
@@ -160,7 +240,7 @@ impl WorkerProcess {
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
-            .map_err(|e| format!("starting {}: {e}", bin.display()))?;
+            .map_err(|e| format!("starting the {} worker: {e}", sdk.name()))?;
         let stdout = child.stdout.take().ok_or("no worker stdout")?;
         let mut worker = Self { child };
         // Blocking read of one line; the worker either prints it or exits (closing stdout).
@@ -428,6 +508,31 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// One row per SDK: the median over rounds of each measure.
+fn print_side_by_side(rows: &[Measured]) {
+    println!("\n### Every SDK side by side (median over rounds)\n");
+    println!(
+        "| SDK | wf/s | p50 ms | p99 ms | worker CPU s | worker peak RSS MiB | worker peak private MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for sdk in [Sdk::Ironflow, Sdk::Official, Sdk::Python, Sdk::TypeScript] {
+        let of = |f: fn(&Measured) -> f64| median(rows.iter().filter(|m| m.sdk == sdk).map(f).collect());
+        if !rows.iter().any(|m| m.sdk == sdk) {
+            continue;
+        }
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            sdk.name(),
+            show(of(|m| m.wf_per_s), 1),
+            show(of(|m| m.p50_ms), 0),
+            show(of(|m| m.p99_ms), 0),
+            show(of(|m| m.worker_cpu_s), 2),
+            show(of(|m| m.worker_peak_rss_mib), 1),
+            show(of(|m| m.worker_peak_anon_mib), 1),
+        );
+    }
+}
+
 fn print_worker_table(rows: &[Measured], rounds: usize) {
     println!("\n### Workers: {rounds} rounds, same dev server\n");
     println!(
@@ -460,6 +565,14 @@ fn print_worker_table(rows: &[Measured], rounds: usize) {
     ];
     println!("\n### Ratios Ironflow / official (per round, paired)\n");
     print_ratios(rows, Sdk::Ironflow, Sdk::Official, &metrics);
+    print_side_by_side(rows);
+    for peer in [Sdk::Python, Sdk::TypeScript] {
+        if rows.iter().any(|m| m.sdk == peer) {
+            println!("\n### Ratios Ironflow / {} (per round, paired)\n", peer.name());
+            let no_targets: Vec<Metric> = metrics.iter().map(|(n, f, _)| (*n, *f, "")).collect();
+            print_ratios(rows, Sdk::Ironflow, peer, &no_targets);
+        }
+    }
     if rows.iter().any(|m| m.sdk == Sdk::IronflowTelemetry) {
         let spans: Vec<String> = rows
             .iter()
@@ -628,6 +741,52 @@ fn show(value: f64, decimals: usize) -> String {
     }
 }
 
+/// Eager workflow start: an Ironflow client and worker in one process, one workflow at a time.
+fn print_eager_table(address: &str, n: usize) -> Result<(), String> {
+    let out = Command::new(Sdk::Ironflow.binary())
+        .args(["eager", "--address", address, "--task-queue"])
+        .arg(format!("bench-eager-{}", std::process::id()))
+        .args(["--n", &n.to_string()])
+        .output()
+        .map_err(|e| format!("running the eager-start measurement: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "the eager-start measurement failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| format!("the eager-start measurement printed no result: {stdout}"))?;
+    let r: ironflow_bench::EagerResult =
+        serde_json::from_str(line).map_err(|e| format!("the eager-start result: {e}: {line}"))?;
+    println!(
+        "\n### Eager workflow start: client and worker in one process, {n} workflows each way, one at a time\n"
+    );
+    println!("| start | p50 ms | p99 ms |");
+    println!("|---|---:|---:|");
+    println!(
+        "| normal | {} | {} |",
+        show(r.normal_p50_ms, 1),
+        show(r.normal_p99_ms, 1)
+    );
+    println!(
+        "| eager ({} of {} answered with the first task) | {} | {} |",
+        r.started_eagerly,
+        r.n,
+        show(r.eager_p50_ms, 1),
+        show(r.eager_p99_ms, 1)
+    );
+    println!(
+        "\np50 ratio eager / normal: {}",
+        show(r.eager_p50_ms / r.normal_p50_ms, 2)
+    );
+    Ok(())
+}
+
 fn print_replay_table(results: &[(Sdk, usize, ReplayResult)]) {
     println!("\n### Replay: the same recorded histories, no server\n");
     println!("| round | SDK | histories | events | seconds | events/s | failures |");
@@ -691,28 +850,30 @@ fn machine() -> String {
 
 async fn run(s: Settings) -> Result<(), String> {
     std::fs::create_dir_all(&s.out).map_err(|e| format!("{}: {e}", s.out.display()))?;
-    for sdk in Sdk::BOTH {
-        if !sdk.binary().exists() {
-            return Err(format!(
-                "{} is missing: build with `cargo build --release -p ironflow-bench` (or run `bash scripts/bench.sh`)",
-                sdk.binary().display()
-            ));
+    for sdk in Sdk::BOTH.iter().chain(&s.peers) {
+        if let Some(why) = sdk.missing() {
+            return Err(why);
         }
     }
-    println!("## Ironflow vs official Temporal Rust SDK 1.1.1 (both on Core 0.10.1)\n");
-    println!("- machine: {}", machine());
     println!(
-        "- workload: EchoWorkflow + echo activity, {}-byte JSON string, N={} per batch, ≤{} in flight, {} warm-up workflows, {} round(s) {} ...",
+        "## Ironflow vs official Temporal Rust SDK 1.1.1 (both on Core 0.10.1), Python and TypeScript SDKs\n"
+    );
+    println!("- machine: {}", machine());
+    let mut order: Vec<&str> = Sdk::BOTH.iter().chain(&s.peers).map(|sdk| sdk.name()).collect();
+    if s.telemetry {
+        order.push(Sdk::IronflowTelemetry.name());
+    }
+    if s.encryption {
+        order.push(Sdk::IronflowEncrypted.name());
+    }
+    println!(
+        "- workload: EchoWorkflow + echo activity, {}-byte JSON string, N={} per batch, ≤{} in flight, {} warm-up workflows, {} round(s) of: {}; each SDK's default worker settings",
         s.payload,
         s.n,
         s.in_flight,
         s.warmup,
         s.rounds,
-        match (s.telemetry, s.encryption) {
-            (true, true) => "A B C D A B C D",
-            (true, false) | (false, true) => "A B C A B C",
-            (false, false) => "A B A B",
-        }
+        order.join(", ")
     );
     let dev;
     let (address, server_pid) = match &s.address {
@@ -746,6 +907,7 @@ async fn run(s: Settings) -> Result<(), String> {
 
     let sink = OtlpSink::start().await?;
     let mut measured = Sdk::BOTH.to_vec();
+    measured.extend(&s.peers);
     if s.telemetry {
         measured.push(Sdk::IronflowTelemetry);
     }
@@ -774,6 +936,10 @@ async fn run(s: Settings) -> Result<(), String> {
         }
     }
     print_worker_table(&rows, s.rounds);
+    if s.eager > 0 {
+        eprintln!("eager workflow start: {} workflows each way ...", s.eager);
+        print_eager_table(&address, s.eager)?;
+    }
 
     if s.replay_rounds > 0 {
         let ids = recorded.unwrap_or_default();

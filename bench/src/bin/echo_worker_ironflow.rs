@@ -109,6 +109,69 @@ async fn replay(histories: &Path) -> Result<(), String> {
     ReplayResult::print(count, events, seconds, &failures)
 }
 
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Eager vs normal starts from a client in the worker's process, one workflow at a time.
+async fn eager(address: &str, task_queue: &str, n: usize) -> Result<(), String> {
+    let client = Client::connect(ConnectOptions {
+        address: address.to_string(),
+        ..ConnectOptions::from_env().map_err(|e| e.to_string())?
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let worker = Worker::builder(&client, task_queue)
+        .register_workflow::<EchoWorkflow>()
+        .register_activity(Echo)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let run = async {
+        let mut normal = Vec::with_capacity(n);
+        let mut eager = Vec::with_capacity(n);
+        let mut started_eagerly = 0;
+        // Warm up both paths, then alternate so both see the same server state.
+        for i in 0..(n + 10) * 2 {
+            let eager_start = i % 2 == 1;
+            let options = ironflow::client::StartWorkflowOptions::new(format!("eager-{i}"), task_queue)
+                .eager_start(eager_start);
+            let t0 = Instant::now();
+            let handle = client
+                .start_workflow::<EchoWorkflow>("x".into(), options)
+                .await
+                .map_err(|e| e.to_string())?;
+            handle.get_result().await.map_err(|e| e.to_string())?;
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            if i < 20 {
+                continue;
+            }
+            if eager_start {
+                started_eagerly += usize::from(handle.started_eagerly());
+                eager.push(ms);
+            } else {
+                normal.push(ms);
+            }
+        }
+        normal.sort_by(f64::total_cmp);
+        eager.sort_by(f64::total_cmp);
+        let result = ironflow_bench::EagerResult {
+            n,
+            normal_p50_ms: percentile(&normal, 50.0),
+            eager_p50_ms: percentile(&eager, 50.0),
+            normal_p99_ms: percentile(&normal, 99.0),
+            eager_p99_ms: percentile(&eager, 99.0),
+            started_eagerly,
+        };
+        println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+        Ok::<(), String>(())
+    };
+    worker.run_until(run).await.map_err(|e| e.to_string())?
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let result = match WorkerCommand::from_args() {
@@ -119,6 +182,11 @@ async fn main() -> ExitCode {
             encrypt,
         }) => worker(&address, &task_queue, otlp.as_deref(), encrypt).await,
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
+        Ok(WorkerCommand::Eager {
+            address,
+            task_queue,
+            n,
+        }) => eager(&address, &task_queue, n).await,
         Err(e) => Err(e),
     };
     ironflow_bench::exit_code("echo-worker-ironflow", result)

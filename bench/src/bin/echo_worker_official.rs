@@ -108,6 +108,7 @@ async fn main() -> ExitCode {
             Err("--otlp, --encrypt: the official worker is only measured with neither".into())
         }
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
+        Ok(WorkerCommand::Eager { .. }) => Err("eager: measured for Ironflow only".into()),
         Err(e) => Err(e),
     };
     ironflow_bench::exit_code("echo-worker-official", result)
