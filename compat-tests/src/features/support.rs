@@ -173,3 +173,23 @@ pub(crate) fn metadata(payload: &ironflow::converter::Payload, key: &str) -> Opt
         .get(key)
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
+
+/// A local activity that takes a second, recording its start in the feature's [`Record`]: it
+/// holds the workflow task open, the window in which a feature sends a signal or an update that
+/// must arrive while the task is in flight.
+pub(crate) struct Lag(pub(crate) &'static Record);
+
+impl ironflow::ActivityDefinition for Lag {
+    const NAME: &'static str = "lag";
+    type Input = ();
+    type Output = ();
+}
+
+impl ironflow::Activity for Lag {
+    type Error = ironflow::ApplicationError;
+    async fn execute(&self, _: ironflow::ActivityContext, _: ()) -> Result<(), ironflow::ApplicationError> {
+        self.0.push("lag");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(())
+    }
+}

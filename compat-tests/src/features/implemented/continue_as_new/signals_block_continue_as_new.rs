@@ -5,7 +5,7 @@
 //! After the first signal the first run holds its workflow task open with a 1 s local activity;
 //! the test sends the second signal once the activity started.
 
-use crate::features::support::{Record, fail, start, wait_for};
+use crate::features::support::{Lag, Record, fail, start, wait_for};
 use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
@@ -13,22 +13,6 @@ use ironflow::worker::WorkerBuilder;
 use std::time::Duration;
 
 static STARTED: Record = Record::new();
-
-/// Takes a second (the window for the second signal).
-pub struct Lag;
-impl ActivityDefinition for Lag {
-    const NAME: &'static str = "lag";
-    type Input = ();
-    type Output = ();
-}
-impl Activity for Lag {
-    type Error = ApplicationError;
-    async fn execute(&self, _: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        STARTED.push("lag");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        Ok(())
-    }
-}
 
 /// The values signalled.
 pub struct Values {
@@ -66,7 +50,7 @@ impl Workflow for SignalsBlockContinueAsNew {
 pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
     builder
         .register_workflow::<SignalsBlockContinueAsNew>()
-        .register_activity(Lag)
+        .register_activity(Lag(&STARTED))
 }
 
 pub fn replayer() -> Replayer {

@@ -6,7 +6,7 @@
 //! The first run holds its workflow task open with a 1 s local activity; the test sends the update
 //! once the activity started.
 
-use crate::features::support::{Record, count, fail, history_attributes, wait_for};
+use crate::features::support::{Lag, Record, count, fail, history_attributes, wait_for};
 use ironflow::client::{Client, StartWorkflowOptions};
 use ironflow::history::history_event::Attributes;
 use ironflow::prelude::*;
@@ -15,22 +15,6 @@ use ironflow::worker::WorkerBuilder;
 use std::time::Duration;
 
 static STARTED: Record = Record::new();
-
-/// Takes a second (the window for the update).
-pub struct Lag;
-impl ActivityDefinition for Lag {
-    const NAME: &'static str = "lag";
-    type Input = ();
-    type Output = ();
-}
-impl Activity for Lag {
-    type Error = ApplicationError;
-    async fn execute(&self, _: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        STARTED.push("lag");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        Ok(())
-    }
-}
 
 /// `update`: returns the run id that handled it.
 pub struct RunIdUpdate;
@@ -67,7 +51,7 @@ impl Workflow for UpdatesDoNotBlock {
 pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
     builder
         .register_workflow::<UpdatesDoNotBlock>()
-        .register_activity(Lag)
+        .register_activity(Lag(&STARTED))
 }
 
 pub fn replayer() -> Replayer {

@@ -5,7 +5,7 @@
 //! After the first signal the workflow runs a 1 s local activity (holding its workflow task open)
 //! before returning; the test sends the second signal once the activity started.
 
-use crate::features::support::{Record, fail, start, wait_for};
+use crate::features::support::{Lag, Record, fail, start, wait_for};
 use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
@@ -13,22 +13,6 @@ use ironflow::worker::WorkerBuilder;
 use std::time::Duration;
 
 static STARTED: Record = Record::new();
-
-/// Takes a second (the window for the second signal).
-pub struct Lag;
-impl ActivityDefinition for Lag {
-    const NAME: &'static str = "lag";
-    type Input = ();
-    type Output = ();
-}
-impl Activity for Lag {
-    type Error = ApplicationError;
-    async fn execute(&self, _: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        STARTED.push("lag");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        Ok(())
-    }
-}
 
 /// The values signalled.
 pub struct Values {
@@ -60,7 +44,9 @@ impl Workflow for PreventClose {
 }
 
 pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
-    builder.register_workflow::<PreventClose>().register_activity(Lag)
+    builder
+        .register_workflow::<PreventClose>()
+        .register_activity(Lag(&STARTED))
 }
 
 pub fn replayer() -> Replayer {
