@@ -1130,3 +1130,30 @@ async fn histories_of_these_workflows_round_trip_and_replay() {
     check_history(&dynamic, &replayer, &dir).await;
     check_history(&cancelled, &replayer, &dir).await;
 }
+
+#[tokio::test]
+async fn the_raw_services_answer_calls_the_client_has_no_method_for() {
+    use temporalio_common::protos::temporal::api::operatorservice::v1::ListSearchAttributesRequest;
+    use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
+    let client = client().await;
+    let info = client
+        .workflow_service()
+        .get_system_info(tonic::Request::new(GetSystemInfoRequest::default()))
+        .await
+        .expect("GetSystemInfo through the raw workflow service")
+        .into_inner();
+    assert!(!info.server_version.is_empty(), "the server names its version");
+    let attributes = client
+        .operator_service()
+        .list_search_attributes(tonic::Request::new(ListSearchAttributesRequest {
+            namespace: client.namespace().to_string(),
+        }))
+        .await
+        .expect("ListSearchAttributes through the raw operator service")
+        .into_inner();
+    assert!(
+        attributes.custom_attributes.contains_key("CustomKeywordField"),
+        "the test server's custom search attributes: {:?}",
+        attributes.custom_attributes.keys().collect::<Vec<_>>()
+    );
+}

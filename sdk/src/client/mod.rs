@@ -483,6 +483,30 @@ impl Client {
         &self.connection
     }
 
+    /// The raw gRPC `WorkflowService` of this client's connection (same TLS, API key, headers,
+    /// metrics), for calls this client has no method for. Requests go out as given: no
+    /// interceptors, no payload codecs.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironflow::client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
+    /// let info = client
+    ///     .workflow_service()
+    ///     .get_system_info(tonic::Request::new(GetSystemInfoRequest::default()))
+    ///     .await?;
+    /// println!("server {}", info.into_inner().server_version);
+    /// # Ok(()) }
+    /// ```
+    pub fn workflow_service(&self) -> Box<dyn temporalio_client::grpc::WorkflowService> {
+        self.connection.workflow_service()
+    }
+
+    /// The raw gRPC `OperatorService` (search attributes, Nexus endpoints, clusters), like
+    /// [`Client::workflow_service`].
+    pub fn operator_service(&self) -> Box<dyn temporalio_client::grpc::OperatorService> {
+        self.connection.operator_service()
+    }
+
     /// Starts a workflow of type `W`.
     pub async fn start_workflow<W: Workflow>(
         &self,
