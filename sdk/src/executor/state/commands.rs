@@ -315,7 +315,13 @@ impl RunState {
     pub(crate) fn resolve(&mut self, key: CommandKey, resolution: Resolution) -> bool {
         match self.commands.pending.get_mut(&key) {
             Some(slot) => {
-                slot.resolution = Some(resolution);
+                // The first resolution wins: a child cancelled with `WaitCancellationRequested`
+                // resolves when the server accepted the request, and its completion, later in
+                // the same activation (the child saw the request and finished), must not
+                // replace that.
+                if slot.resolution.is_none() {
+                    slot.resolution = Some(resolution);
+                }
                 if let Some(w) = slot.waker.take() {
                     w.wake();
                 }

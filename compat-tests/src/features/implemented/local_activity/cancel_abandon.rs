@@ -1,17 +1,21 @@
 //! `local_activity/cancel_abandon`: a workflow cancels a running local activity started with
-//! `Abandon`; the call resolves at once as cancelled and the activity is never told (it runs its
-//! two seconds and records "not notified"). The workflow stays open until then (Core cancels a
-//! closed workflow's local activities, which is not what is checked here).
+//! `Abandon`; the call resolves at once as cancelled and the activity is never told: once the
+//! workflow reports the cancellation (a query), the test releases the activity, which records
+//! "not notified". The workflow stays open until then (Core cancels a closed workflow's local
+//! activities, which is not what is checked here).
 
-use crate::features::support::{Record, fail, poll_for, start_with, wait_for};
+use crate::features::support::{Record, fail, poll_for, query_until_some, start_with, wait_for};
 use ironflow::client::Client;
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
 use ironflow::worker::WorkerBuilder;
 use ironflow::workflow::ActivityCancellationType;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 static SEEN: Record = Record::new();
+/// Set by the test once the workflow reported the cancellation.
+static RELEASE: AtomicBool = AtomicBool::new(false);
 
 /// Waits up to `limit` for a cancellation; records "notified" or "not notified"; fails when
 /// notified (acknowledging the cancellation).
@@ -32,7 +36,7 @@ pub(crate) async fn wait_for_cancel(
     }
 }
 
-/// Records whether it was told of the cancellation within 2 s.
+/// Records whether it was told of the cancellation before the test released it.
 pub struct Watcher;
 impl ActivityDefinition for Watcher {
     const NAME: &'static str = "watcher";
@@ -42,7 +46,18 @@ impl ActivityDefinition for Watcher {
 impl Activity for Watcher {
     type Error = ApplicationError;
     async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        wait_for_cancel(&ctx, Duration::from_secs(2), &SEEN).await
+        for _ in 0..3000 {
+            if ctx.is_cancelled() {
+                SEEN.push("notified");
+                return Err(ApplicationError::new("cancelled as asked"));
+            }
+            if RELEASE.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        SEEN.push("not notified");
+        Ok(())
     }
 }
 
@@ -74,13 +89,19 @@ pub(crate) async fn start_and_cancel<D: ActivityDefinition<Input = (), Output = 
     Ok(call.await)
 }
 
-/// Whether the test let the workflow finish.
+/// Whether the call resolved as cancelled, and whether the test let the workflow finish.
 pub struct Finish {
+    cancelled: bool,
     done: bool,
 }
 
 #[ironflow::handlers]
 impl Finish {
+    #[query(name = "cancelled")]
+    fn cancelled_query(&self) -> Option<bool> {
+        self.cancelled.then_some(true)
+    }
+
     #[signal(name = "finish")]
     fn finish_signal(&mut self) {
         self.done = true;
@@ -94,9 +115,14 @@ impl Workflow for CancelAbandon {
     type Input = ();
     type Output = ();
     async fn run(ctx: WorkflowContext, _: ()) -> WorkflowResult<()> {
-        let state = ctx.state(Finish { done: false }).register_handlers();
+        let state = ctx
+            .state(Finish {
+                cancelled: false,
+                done: false,
+            })
+            .register_handlers();
         match start_and_cancel::<Watcher>(&ctx, ActivityCancellationType::Abandon).await? {
-            Err(e) if e.is_cancelled() => {}
+            Err(e) if e.is_cancelled() => state.update(|s| s.cancelled = true),
             other => {
                 return Err(WorkflowError::application(
                     format!("expected a cancellation, got {other:?}"),
@@ -121,12 +147,15 @@ pub fn replayer() -> Replayer {
 
 pub async fn run(client: Client, task_queue: String) -> Result<Vec<String>, String> {
     SEEN.clear();
+    RELEASE.store(false, Ordering::SeqCst);
     // A 1 s workflow task timeout: the task heartbeats after 0.8 s while the local activity
     // runs, so the workflow is woken (and cancels it) then.
     let handle = start_with::<CancelAbandon>(&client, &task_queue, "la-cancel-abandon", (), |o| {
         o.task_timeout(Duration::from_secs(1))
     })
     .await?;
+    let _: bool = query_until_some(&handle, "cancelled", Duration::from_secs(60)).await?;
+    RELEASE.store(true, Ordering::SeqCst);
     wait_for(
         "the local activity to finish",
         Duration::from_secs(30),
