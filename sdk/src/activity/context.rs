@@ -103,7 +103,7 @@ struct Inner {
     heartbeat: HeartbeatSink,
     complete_async: std::sync::atomic::AtomicBool,
     worker_shutdown: WorkerShutdownSignal,
-    metrics: std::sync::OnceLock<crate::metrics::Metrics>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl ActivityContext {
@@ -112,6 +112,7 @@ impl ActivityContext {
         heartbeat_details: Vec<Payload>,
         heartbeat: HeartbeatSink,
         worker_shutdown: WorkerShutdownSignal,
+        metrics: crate::metrics::Metrics,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -122,7 +123,7 @@ impl ActivityContext {
                 heartbeat,
                 complete_async: std::sync::atomic::AtomicBool::new(false),
                 worker_shutdown,
-                metrics: std::sync::OnceLock::new(),
+                metrics,
             }),
         }
     }
@@ -135,12 +136,8 @@ impl ActivityContext {
             Vec::new(),
             Arc::new(|_| {}),
             WorkerShutdownSignal::default(),
+            crate::metrics::Metrics::default(),
         )
-    }
-
-    /// Sets the handle [`ActivityContext::metrics`] returns (the worker's meter and labels).
-    pub(crate) fn set_metrics(&self, metrics: crate::metrics::Metrics) {
-        let _ = self.inner.metrics.set(metrics);
     }
 
     /// Records metrics of your own on the worker's meter (see [`crate::metrics::Metrics`]),
@@ -152,7 +149,7 @@ impl ActivityContext {
     /// # }
     /// ```
     pub fn metrics(&self) -> crate::metrics::Metrics {
-        self.inner.metrics.get().cloned().unwrap_or_default()
+        self.inner.metrics.clone()
     }
 
     /// Facts about this attempt.

@@ -13,7 +13,7 @@
 //! # Ok(()) }
 //! ```
 
-use super::{Client, ClientError};
+use super::{Client, ClientError, system_time};
 use std::time::SystemTime;
 use temporalio_common::protos::temporal::api::{
     deployment::v1::WorkerDeploymentVersion,
@@ -43,10 +43,6 @@ pub struct WorkerDeploymentSummary {
     /// queue of the deployment (described deployments only; a listing says `false`). Until
     /// then some tasks may still go by the previous routing.
     pub routing_propagated: bool,
-}
-
-fn time(t: Option<prost_wkt_types::Timestamp>) -> Option<SystemTime> {
-    t.and_then(|t| SystemTime::try_from(t).ok())
 }
 
 fn build_id(v: Option<WorkerDeploymentVersion>) -> Option<String> {
@@ -129,7 +125,7 @@ impl Client {
                 let routing = d.routing_config.unwrap_or_default();
                 WorkerDeploymentSummary {
                     name: d.name,
-                    create_time: time(d.create_time),
+                    create_time: system_time(d.create_time),
                     current_build_id: build_id(routing.current_deployment_version),
                     ramping_build_id: build_id(routing.ramping_deployment_version),
                     ramping_percentage: routing.ramping_version_percentage,
@@ -164,7 +160,7 @@ impl Client {
         let routing = info.routing_config.unwrap_or_default();
         Ok(WorkerDeploymentSummary {
             name: info.name,
-            create_time: time(info.create_time),
+            create_time: system_time(info.create_time),
             current_build_id: build_id(routing.current_deployment_version),
             ramping_build_id: build_id(routing.ramping_deployment_version),
             ramping_percentage: routing.ramping_version_percentage,

@@ -420,7 +420,7 @@ impl<O> WorkflowHandle<O> {
             )
             .await?;
         let info = raw.workflow_execution_info.clone().unwrap_or_default();
-        let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
+        let time = super::system_time;
         Ok(WorkflowDescription {
             workflow_id: self.workflow_id.clone(),
             run_id: info

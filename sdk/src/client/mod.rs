@@ -644,6 +644,11 @@ fn user_metadata(
     ))
 }
 
+/// A protobuf timestamp as a `SystemTime` (`None` when absent or out of range).
+pub(crate) fn system_time(t: Option<prost_wkt_types::Timestamp>) -> Option<std::time::SystemTime> {
+    t.and_then(|t| std::time::SystemTime::try_from(t).ok())
+}
+
 /// An error with its sources, on one line.
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();

@@ -19,7 +19,7 @@
 //! Schedule actions' arguments and memo go through the client's payload codecs; search
 //! attributes do not (the server indexes them).
 
-use super::{Client, ClientError};
+use super::{Client, ClientError, system_time};
 use crate::Workflow;
 use crate::converter::{Memo, Payload, PayloadError, SearchAttributes, from_payloads, to_payloads};
 use serde::{Serialize, de::DeserializeOwned};
@@ -358,8 +358,8 @@ impl Schedule {
                     .collect(),
                 cron_expressions: spec.cron_string,
                 calendars: spec.structured_calendar,
-                start_at: spec.start_time.and_then(|t| SystemTime::try_from(t).ok()),
-                end_at: spec.end_time.and_then(|t| SystemTime::try_from(t).ok()),
+                start_at: system_time(spec.start_time),
+                end_at: system_time(spec.end_time),
                 jitter: std_duration(spec.jitter),
                 time_zone: spec.timezone_name,
             },
@@ -459,10 +459,6 @@ pub struct ScheduleHandle {
     id: String,
 }
 
-fn time(t: Option<prost_wkt_types::Timestamp>) -> Option<SystemTime> {
-    t.and_then(|t| SystemTime::try_from(t).ok())
-}
-
 impl ScheduleHandle {
     /// The schedule id.
     pub fn id(&self) -> &str {
@@ -508,8 +504,8 @@ impl ScheduleHandle {
                     .map(|a| {
                         let started = a.start_workflow_result.unwrap_or_default();
                         ScheduleActionResult {
-                            scheduled_at: time(a.schedule_time),
-                            started_at: time(a.actual_time),
+                            scheduled_at: system_time(a.schedule_time),
+                            started_at: system_time(a.actual_time),
                             workflow_id: started.workflow_id,
                             run_id: started.run_id,
                         }
@@ -518,7 +514,7 @@ impl ScheduleHandle {
                 next_action_times: info
                     .future_action_times
                     .into_iter()
-                    .filter_map(|t| time(Some(t)))
+                    .filter_map(|t| system_time(Some(t)))
                     .collect(),
             },
             raw,

@@ -56,7 +56,7 @@ impl Client {
                 .map_err(|s| ClientError::rpc("ListWorkflowExecutions", s))?
                 .into_inner();
             self.decode("the memo of listed workflows", &mut response).await?;
-            let time = |t: Option<prost_wkt_types::Timestamp>| t.and_then(|t| SystemTime::try_from(t).ok());
+            let time = super::system_time;
             out.extend(response.executions.into_iter().map(|e| {
                 WorkflowExecutionSummary {
                     workflow_id: e

@@ -176,6 +176,7 @@ impl ActivityEnvironment {
             self.heartbeat_details.clone(),
             sink,
             self.shared.shutdown.clone(),
+            crate::metrics::Metrics::default(),
         );
         if let Some(reason) = *lock(&self.shared.pending_cancel) {
             ctx.cancel(reason);

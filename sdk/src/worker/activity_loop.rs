@@ -247,8 +247,6 @@ async fn execute(
         start.heartbeat_details.clone(),
         heartbeat,
         observers.shutdown,
-    );
-    ctx.set_metrics(
         observers
             .metrics
             .user(vec![("activity_type".into(), start.activity_type.clone())]),

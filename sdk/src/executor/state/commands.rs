@@ -90,6 +90,9 @@ struct Slot {
     created: u64,
     cancel: Option<Variant>,
     cancelled_locally: Option<Resolution>,
+    /// When `cancel` is a cancellation request sent on this slot's behalf: the slot's
+    /// resolution once the server accepted the request.
+    on_cancel_accepted: Option<Resolution>,
     /// The scope the command belongs to; `None` when it cannot be cancelled.
     scope: Option<Scope>,
     cancel_sent: bool,
@@ -183,6 +186,7 @@ impl RunState {
             created: self.commands.created,
             cancel: spec.cancel,
             cancelled_locally: spec.cancelled_locally,
+            on_cancel_accepted: None,
             scope,
             cancel_sent: false,
         };
@@ -213,6 +217,7 @@ impl RunState {
                 created: self.commands.created,
                 cancel: None,
                 cancelled_locally: None,
+                on_cancel_accepted: None,
                 scope: Some(scope),
             },
         );
@@ -241,28 +246,25 @@ impl RunState {
         }
         slot.cancel_sent = true;
         let cancel = slot.cancel.take();
-        let on_request_accepted = slot.cancelled_locally.take();
-        let forward = matches!(cancel, Some(Variant::RequestCancelExternalWorkflowExecution(_)));
-        if let Some(local) = on_request_accepted.clone().filter(|_| !forward) {
+        let on_cancel_accepted = slot.on_cancel_accepted.take();
+        if let Some(local) = slot.cancelled_locally.take() {
             slot.resolution = Some(local);
             if let Some(w) = slot.waker.take() {
                 w.wake();
             }
         }
-        match cancel {
+        match (cancel, on_cancel_accepted) {
             // A cancellation request on the slot's behalf: numbered now, in cancellation order
             // (deterministic), and resolving the slot once the server accepted it.
-            Some(Variant::RequestCancelExternalWorkflowExecution(mut request)) => {
+            (Some(Variant::RequestCancelExternalWorkflowExecution(mut request)), Some(resolution)) => {
                 request.seq = self.next_seq(SeqKind::CancelExternal);
-                if let Some(resolution) = on_request_accepted {
-                    self.commands
-                        .forwarded
-                        .insert(CommandKey::CancelExternal(request.seq), (key, resolution));
-                }
+                self.commands
+                    .forwarded
+                    .insert(CommandKey::CancelExternal(request.seq), (key, resolution));
                 self.push_command(Variant::RequestCancelExternalWorkflowExecution(request));
             }
-            Some(cancel) => self.push_command(cancel),
-            None => {}
+            (Some(cancel), _) => self.push_command(cancel),
+            (None, _) => {}
         }
     }
 
@@ -277,7 +279,7 @@ impl RunState {
     ) {
         if let Some(slot) = self.commands.pending.get_mut(&key) {
             slot.cancel = Some(Variant::RequestCancelExternalWorkflowExecution(request));
-            slot.cancelled_locally = Some(resolution);
+            slot.on_cancel_accepted = Some(resolution);
         }
     }
 

@@ -1,7 +1,7 @@
 //! `activity/heartbeating`: heartbeats carry progress across attempts and keep an activity with a
-//! heartbeat timeout alive; a tight heartbeat loop is throttled by the SDK (10 000 calls do not
-//! become 10 000 RPCs, and do not fail the attempt); an activity that stops heartbeating times out
-//! with `Heartbeat`.
+//! heartbeat timeout alive; a tight loop of 10 000 heartbeats does not fail the attempt (the SDK
+//! throttles them; the number of RPCs is not counted here); an activity that stops heartbeating
+//! times out with `Heartbeat`.
 //!
 //! The first attempt heartbeats 10 000 times in a tight loop (details 1 ..= 10 000), waits past
 //! the throttle interval so the last details are flushed, and fails; the second attempt resumes

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 static SEEN: Record = Record::new();
 
-/// Records whether it was told of the cancellation within 30 s.
-pub struct Watcher;
+/// Records in its [`Record`] whether it was told of the cancellation within 30 s (and
+/// acknowledges it).
+pub struct Watcher(pub(crate) &'static Record);
 impl ActivityDefinition for Watcher {
     const NAME: &'static str = "watcher";
     type Input = ();
@@ -23,7 +24,7 @@ impl ActivityDefinition for Watcher {
 impl Activity for Watcher {
     type Error = ApplicationError;
     async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        wait_for_cancel(&ctx, Duration::from_secs(30), &SEEN).await
+        wait_for_cancel(&ctx, Duration::from_secs(30), self.0).await
     }
 }
 
@@ -47,7 +48,7 @@ impl Workflow for CancelTryCancel {
 pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
     builder
         .register_workflow::<CancelTryCancel>()
-        .register_activity(Watcher)
+        .register_activity(Watcher(&SEEN))
 }
 
 pub fn replayer() -> Replayer {

@@ -2,7 +2,8 @@
 //! with `WaitCancellationCompleted`; the activity is told and acknowledges, and only then does the
 //! call resolve as cancelled (so the activity's record exists when the workflow finishes).
 
-use super::cancel_abandon::{start_and_cancel, wait_for_cancel};
+use super::cancel_abandon::start_and_cancel;
+use super::cancel_try_cancel::Watcher;
 use crate::features::support::{Record, fail, start_with};
 use ironflow::client::Client;
 use ironflow::prelude::*;
@@ -12,20 +13,6 @@ use ironflow::workflow::ActivityCancellationType;
 use std::time::Duration;
 
 static SEEN: Record = Record::new();
-
-/// Records whether it was told of the cancellation within 30 s.
-pub struct Watcher;
-impl ActivityDefinition for Watcher {
-    const NAME: &'static str = "watcher";
-    type Input = ();
-    type Output = ();
-}
-impl Activity for Watcher {
-    type Error = ApplicationError;
-    async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        wait_for_cancel(&ctx, Duration::from_secs(30), &SEEN).await
-    }
-}
 
 /// Cancels the local activity; expects a cancellation once it acknowledged.
 pub struct CancelWaitCompleted;
@@ -47,7 +34,7 @@ impl Workflow for CancelWaitCompleted {
 pub fn register(builder: WorkerBuilder) -> WorkerBuilder {
     builder
         .register_workflow::<CancelWaitCompleted>()
-        .register_activity(Watcher)
+        .register_activity(Watcher(&SEEN))
 }
 
 pub fn replayer() -> Replayer {

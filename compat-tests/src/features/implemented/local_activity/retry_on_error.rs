@@ -2,29 +2,13 @@
 //! attempts and no backoff growth; exactly 5 attempts run (retried in the worker: no failure
 //! marker until the last) and the workflow fails with the fifth attempt's error.
 
+use super::super::activity::retry_on_error::AlwaysFail;
 use crate::features::support::{failed_markers, history_attributes, local_activity_markers, start};
 use ironflow::client::{Client, WorkflowExecutionError};
 use ironflow::prelude::*;
 use ironflow::replay::Replayer;
 use ironflow::worker::WorkerBuilder;
 use std::time::Duration;
-
-/// Fails, naming its attempt.
-pub struct AlwaysFail;
-impl ActivityDefinition for AlwaysFail {
-    const NAME: &'static str = "always_fail_activity";
-    type Input = ();
-    type Output = ();
-}
-impl Activity for AlwaysFail {
-    type Error = ApplicationError;
-    async fn execute(&self, ctx: ActivityContext, _: ()) -> Result<(), ApplicationError> {
-        Err(ApplicationError::new(format!(
-            "activity attempt {} failed",
-            ctx.info().attempt
-        )))
-    }
-}
 
 /// Runs the failing local activity with 5 attempts, 1 ms apart, retried in the worker.
 pub struct RetryOnError;
