@@ -17,6 +17,43 @@ pub const ACTIVITY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// The line a worker prints once it polls.
 pub const READY_LINE: &str = "ready";
 
+/// The cost-curve workflow that runs `n: u32` echo activities at once (in chunks of
+/// [`FAN_OUT_CHUNK`]) and returns how many completed.
+pub const FAN_OUT_TYPE: &str = "FanOutWorkflow";
+/// The cost-curve workflow that runs `n: u32` echo activities one after another and returns
+/// how many completed.
+pub const SEQUENTIAL_TYPE: &str = "SequentialWorkflow";
+/// The idle-cost workflow: parks on a one-day timer (input and output `()`).
+pub const PARKED_TYPE: &str = "ParkedWorkflow";
+/// How long a parked workflow sleeps.
+pub const PARKED_TIMER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// At most this many activities of one fan-out are pending at once: the server's default
+/// `limit.numPendingActivities.error` (2000); beyond it the fan-out runs in chunks.
+pub const FAN_OUT_CHUNK: usize = 2000;
+/// The input of every cost-curve activity.
+pub const CURVE_PAYLOAD: &str = "0123456789abcdef";
+
+/// The fan-out both SDKs' workflows use: starts `n` commands with `start(i)`, joins them
+/// [`FAN_OUT_CHUNK`] at a time with the SDK's deterministic `join` (Ironflow:
+/// `futures::future::join_all`; the official SDK: `temporalio_sdk::workflows::join_all`, as its
+/// non-determinism guard rejects `futures`' own over more than 30 futures), and returns how many
+/// succeeded, or the first error.
+pub async fn fan_out<F, T, E, J, JF>(n: usize, start: impl Fn(usize) -> F, join: J) -> Result<u32, E>
+where
+    J: Fn(Vec<F>) -> JF,
+    JF: std::future::Future<Output = Vec<Result<T, E>>>,
+{
+    let mut done = 0;
+    while done < n {
+        let size = FAN_OUT_CHUNK.min(n - done);
+        for result in join((done..done + size).map(&start).collect()).await {
+            result?;
+        }
+        done += size;
+    }
+    Ok(u32::try_from(done).unwrap_or(u32::MAX))
+}
+
 /// CPU time and memory of a process, from `/proc/<pid>/stat` and `/proc/<pid>/status`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ProcStats {
@@ -179,9 +216,40 @@ impl ReplayResult {
     }
 }
 
+/// Which parts of telemetry a telemetry-on worker turns on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TelemetryParts {
+    /// Spans of every workflow and activity, exported over OTLP.
+    pub traces: bool,
+    /// Core's and Ironflow's metrics on a Prometheus endpoint.
+    pub metrics: bool,
+}
+
+impl std::str::FromStr for TelemetryParts {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "both" => Ok(Self {
+                traces: true,
+                metrics: true,
+            }),
+            "traces" => Ok(Self {
+                traces: true,
+                metrics: false,
+            }),
+            "metrics" => Ok(Self {
+                traces: false,
+                metrics: true,
+            }),
+            other => Err(format!("`{other}`: expected both, traces or metrics")),
+        }
+    }
+}
+
 /// What a worker binary was asked to do.
 pub enum WorkerCommand {
-    /// `worker --address A --task-queue Q [--otlp URL]`: serve the echo workload until killed;
+    /// `worker --address A --task-queue Q [--otlp URL] [--encrypt true] [--max-cached N]`: serve
+    /// the echo workload and the cost-curve workflows until killed;
     /// with `--otlp`, with telemetry on (Ironflow only: spans of every workflow and activity
     /// exported to URL, Core's and Ironflow's metrics on a Prometheus endpoint).
     Worker {
@@ -189,11 +257,16 @@ pub enum WorkerCommand {
         address: String,
         /// The task queue.
         task_queue: String,
-        /// Where to export spans, when telemetry is on.
+        /// Telemetry on: where to export spans.
         otlp: Option<String>,
+        /// With `--otlp`: which parts are on (`--traces false` / `--metrics false` turn one
+        /// off, to measure the other's cost alone).
+        parts: TelemetryParts,
         /// Encrypt every payload with this key ([`BENCH_KEY_ID`]), as a client with the same key
         /// expects (Ironflow only).
         encrypt: bool,
+        /// The worker's workflow cache size (`None`: the SDK's default, 1000 in both).
+        max_cached: Option<usize>,
     },
     /// `eager --address A --task-queue Q --n N`: a client and a worker in one process run N echo
     /// workflows one at a time, alternating eager and normal starts, and print an
@@ -220,14 +293,27 @@ impl WorkerCommand {
         let check = |known: &[&str]| args.unknown(known).map_or(Ok(()), Err);
         match args.command.as_str() {
             "worker" => {
-                check(&["address", "task-queue", "otlp", "encrypt"])?;
+                check(&[
+                    "address",
+                    "task-queue",
+                    "otlp",
+                    "traces",
+                    "metrics",
+                    "encrypt",
+                    "max-cached",
+                ])?;
                 Ok(Self::Worker {
                     address: args.required("address")?.to_string(),
                     task_queue: args.required("task-queue")?.to_string(),
                     otlp: args
                         .get::<String>("otlp", String::new())
                         .map(|o| (!o.is_empty()).then_some(o))?,
+                    parts: TelemetryParts {
+                        traces: args.get("traces", true)?,
+                        metrics: args.get("metrics", true)?,
+                    },
                     encrypt: args.get("encrypt", false)?,
+                    max_cached: args.get::<usize>("max-cached", 0).map(|n| (n > 0).then_some(n))?,
                 })
             }
             "eager" => {
@@ -274,6 +360,62 @@ mod tests {
         let s = proc_stats(std::process::id()).unwrap();
         assert!(s.peak_rss_kib > 0);
         assert!(s.cpu_seconds >= 0.0);
+    }
+
+    #[test]
+    fn fan_out_joins_at_most_a_chunk_at_a_time_and_stops_at_the_first_error() {
+        use std::cell::RefCell;
+        let joined = RefCell::new(Vec::new());
+        let join = |futures: Vec<std::future::Ready<Result<usize, String>>>| {
+            joined.borrow_mut().push(futures.len());
+            futures::future::join_all(futures)
+        };
+        let n = 2 * FAN_OUT_CHUNK + 5;
+        let done = futures::executor::block_on(fan_out(n, |i| std::future::ready(Ok(i)), join));
+        assert_eq!(done, Ok(n as u32));
+        assert_eq!(*joined.borrow(), vec![FAN_OUT_CHUNK, FAN_OUT_CHUNK, 5]);
+
+        joined.borrow_mut().clear();
+        let failing = |i: usize| {
+            std::future::ready(if i == 3 {
+                Err(format!("activity {i} failed"))
+            } else {
+                Ok(i)
+            })
+        };
+        let result = futures::executor::block_on(fan_out(n, failing, join));
+        assert_eq!(result, Err("activity 3 failed".to_string()));
+        assert_eq!(
+            *joined.borrow(),
+            vec![FAN_OUT_CHUNK],
+            "no chunk starts after a failed one"
+        );
+    }
+
+    #[test]
+    fn telemetry_parts_parse_and_name_a_bad_value() {
+        assert_eq!(
+            "both".parse::<TelemetryParts>(),
+            Ok(TelemetryParts {
+                traces: true,
+                metrics: true
+            })
+        );
+        assert_eq!(
+            "traces".parse::<TelemetryParts>(),
+            Ok(TelemetryParts {
+                traces: true,
+                metrics: false
+            })
+        );
+        assert_eq!(
+            "metrics".parse::<TelemetryParts>(),
+            Ok(TelemetryParts {
+                traces: false,
+                metrics: true
+            })
+        );
+        assert!("spans".parse::<TelemetryParts>().unwrap_err().contains("`spans`"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! ```text
 //! bash scripts/bench.sh                       # builds in release mode and runs with the defaults
 //! bash scripts/bench.sh --n 1000 --in-flight 100 --rounds 3 --payload 16 --replay-rounds 3 --telemetry true
+//! bash scripts/bench.sh --telemetry-parts traces   # the telemetry worker with traces only (or metrics)
+//! bash scripts/bench.sh curves                # cost curves, idle cost, payload sweep, cold start (curves.rs)
 //! ```
 //!
 //! Table 1 (one dev server, started here unless `--address` is given): for R rounds, the workers
@@ -26,6 +28,8 @@
 //!
 //! Table 2 (no server): the N histories the official worker produced in round 1, replayed by
 //! Ironflow's `Replayer` and by the official `WorkflowReplayer`, each in its own process.
+
+mod curves;
 
 use futures::StreamExt;
 use ironflow::client::{Client, StartWorkflowOptions};
@@ -142,6 +146,8 @@ struct Settings {
     warmup: usize,
     replay_rounds: usize,
     telemetry: bool,
+    /// Which parts the telemetry-on worker turns on.
+    telemetry_parts: ironflow_bench::TelemetryParts,
     encryption: bool,
     /// The other SDKs measured next to Ironflow and the official Rust SDK.
     peers: Vec<Sdk>,
@@ -151,10 +157,12 @@ struct Settings {
     out: PathBuf,
 }
 
-fn settings() -> Result<Settings, String> {
-    let args = Args::parse()?;
+fn settings(args: &Args) -> Result<Settings, String> {
     if !args.command.is_empty() {
-        return Err(format!("unexpected argument `{}`", args.command));
+        return Err(format!(
+            "unexpected argument `{}` (the one command is `curves`)",
+            args.command
+        ));
     }
     if let Some(e) = args.unknown(&[
         "n",
@@ -164,6 +172,7 @@ fn settings() -> Result<Settings, String> {
         "warmup",
         "replay-rounds",
         "telemetry",
+        "telemetry-parts",
         "encryption",
         "peers",
         "eager",
@@ -180,6 +189,7 @@ fn settings() -> Result<Settings, String> {
         warmup: args.get("warmup", 20)?,
         replay_rounds: args.get("replay-rounds", 3)?,
         telemetry: args.get("telemetry", true)?,
+        telemetry_parts: args.get("telemetry-parts", "both".parse()?)?,
         encryption: args.get("encryption", true)?,
         eager: args.get("eager", 200)?,
         peers: args
@@ -221,7 +231,8 @@ impl WorkerProcess {
         sdk: Sdk,
         address: &str,
         task_queue: &str,
-        otlp: Option<&str>,
+        otlp: Option<(&str, ironflow_bench::TelemetryParts)>,
+        extra: &[String],
         log: &Path,
     ) -> Result<Self, String> {
         if let Some(why) = sdk.missing() {
@@ -230,12 +241,15 @@ impl WorkerProcess {
         let stderr = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut command = sdk.command();
         command.args(["worker", "--address", address, "--task-queue", task_queue]);
-        if let Some(endpoint) = otlp {
+        if let Some((endpoint, parts)) = otlp {
             command.args(["--otlp", endpoint]);
+            command.args(["--traces", &parts.traces.to_string()]);
+            command.args(["--metrics", &parts.metrics.to_string()]);
         }
         if sdk == Sdk::IronflowEncrypted {
             command.args(["--encrypt", "true"]);
         }
+        command.args(extra);
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -376,13 +390,14 @@ async fn measure(
 ) -> Result<(Measured, Vec<String>), String> {
     let tag = format!("{}-r{round}-{}", sdk.name(), std::process::id());
     let task_queue = format!("bench-{tag}");
-    let otlp = (sdk == Sdk::IronflowTelemetry).then_some(sink.endpoint.as_str());
+    let otlp = (sdk == Sdk::IronflowTelemetry).then_some((sink.endpoint.as_str(), s.telemetry_parts));
     let spans_at_start = sink.spans();
     let worker = WorkerProcess::start(
         sdk,
         address,
         &task_queue,
         otlp,
+        &[],
         &s.out.join(format!("worker-{tag}.log")),
     )?;
     let payload = "x".repeat(s.payload);
@@ -427,7 +442,7 @@ async fn measure(
     .await;
     sampler.abort();
     let mut spans = None;
-    if otlp.is_some() {
+    if otlp.is_some_and(|(_, parts)| parts.traces) {
         // The exporter sends batches every 5 s: wait for the batch's spans (RunWorkflow,
         // StartActivity, RunActivity, CompleteWorkflow per workflow), so their export is part
         // of the CPU measured.
@@ -936,6 +951,13 @@ async fn run(s: Settings) -> Result<(), String> {
         }
     }
     print_worker_table(&rows, s.rounds);
+    if s.telemetry && s.telemetry_parts != "both".parse()? {
+        println!(
+            "\n(The telemetry-on worker ran with traces {} and metrics {}: `--telemetry-parts`.)",
+            if s.telemetry_parts.traces { "on" } else { "off" },
+            if s.telemetry_parts.metrics { "on" } else { "off" }
+        );
+    }
     if s.eager > 0 {
         eprintln!("eager workflow start: {} workflows each way ...", s.eager);
         print_eager_table(&address, s.eager)?;
@@ -980,9 +1002,18 @@ async fn run(s: Settings) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let settings = match settings() {
-        Ok(s) => s,
+    let args = match Args::parse() {
+        Ok(a) => a,
         Err(e) => {
+            eprintln!("ironflow-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let curves = args.command == "curves";
+    let settings = match (curves, settings(&args)) {
+        (true, _) => None,
+        (false, Ok(s)) => Some(s),
+        (false, Err(e)) => {
             eprintln!("ironflow-bench: {e}");
             return ExitCode::from(2);
         }
@@ -994,7 +1025,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(settings)) {
+    let job = async {
+        match settings {
+            Some(s) => run(s).await,
+            None => curves::run(&args).await,
+        }
+    };
+    match runtime.block_on(job) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ironflow-bench: {e}");

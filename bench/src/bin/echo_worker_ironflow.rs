@@ -1,9 +1,12 @@
-//! The benchmark's echo workload on Ironflow, default worker options.
+//! The benchmark's echo workload and cost-curve workflows (fan-out, sequential, parked) on
+//! Ironflow, default worker options.
 //!
 //! ```text
 //! echo-worker-ironflow worker --address 127.0.0.1:7233 --task-queue q   # prints `ready`, runs until killed
 //! echo-worker-ironflow worker ... --otlp http://127.0.0.1:4317          # the same, telemetry on
+//! echo-worker-ironflow worker ... --otlp URL --metrics false            # traces only (--traces false: metrics only)
 //! echo-worker-ironflow worker ... --encrypt true                        # every payload AES-256-GCM encrypted
+//! echo-worker-ironflow worker ... --max-cached 12000                    # a bigger workflow cache
 //! echo-worker-ironflow replay --histories histories.bin                 # prints a JSON ReplayResult
 //! ```
 
@@ -14,7 +17,8 @@ use ironflow::{
     Activity, ActivityContext, ActivityDefinition, Worker, Workflow, WorkflowContext, WorkflowResult,
 };
 use ironflow_bench::{
-    ACTIVITY_TIMEOUT, ACTIVITY_TYPE, READY_LINE, ReplayResult, WORKFLOW_TYPE, WorkerCommand,
+    ACTIVITY_TIMEOUT, ACTIVITY_TYPE, CURVE_PAYLOAD, FAN_OUT_TYPE, PARKED_TIMER, PARKED_TYPE, READY_LINE,
+    ReplayResult, SEQUENTIAL_TYPE, TelemetryParts, WORKFLOW_TYPE, WorkerCommand,
 };
 use std::path::Path;
 use std::process::ExitCode;
@@ -53,10 +57,61 @@ impl Workflow for EchoWorkflow {
     }
 }
 
+/// `n` echo activities at once, [`ironflow_bench::FAN_OUT_CHUNK`] at a time.
+struct FanOutWorkflow;
+
+impl Workflow for FanOutWorkflow {
+    type Input = u32;
+    type Output = u32;
+    const NAME: &'static str = FAN_OUT_TYPE;
+
+    async fn run(ctx: WorkflowContext, n: u32) -> WorkflowResult<u32> {
+        let start = |_| ctx.activity::<Echo>(CURVE_PAYLOAD.to_string());
+        Ok(ironflow_bench::fan_out(n as usize, start, futures::future::join_all).await?)
+    }
+}
+
+/// `n` echo activities one after another.
+struct SequentialWorkflow;
+
+impl Workflow for SequentialWorkflow {
+    type Input = u32;
+    type Output = u32;
+    const NAME: &'static str = SEQUENTIAL_TYPE;
+
+    async fn run(ctx: WorkflowContext, n: u32) -> WorkflowResult<u32> {
+        for _ in 0..n {
+            ctx.activity::<Echo>(CURVE_PAYLOAD.to_string()).await?;
+        }
+        Ok(n)
+    }
+}
+
+/// Parks on a one-day timer (the idle-cost measurement keeps thousands of these cached).
+struct ParkedWorkflow;
+
+impl Workflow for ParkedWorkflow {
+    type Input = ();
+    type Output = ();
+    const NAME: &'static str = PARKED_TYPE;
+
+    async fn run(ctx: WorkflowContext, (): ()) -> WorkflowResult<()> {
+        ctx.sleep(PARKED_TIMER).await?;
+        Ok(())
+    }
+}
+
 /// The worker; with `otlp`, as a user turns telemetry on: every workflow's and activity's spans
 /// exported there (workflow spans recorded even though the benchmark's client sends no trace
 /// context), Core's and Ironflow's metrics on a Prometheus endpoint.
-async fn worker(address: &str, task_queue: &str, otlp: Option<&str>, encrypt: bool) -> Result<(), String> {
+async fn worker(
+    address: &str,
+    task_queue: &str,
+    otlp: Option<&str>,
+    parts: TelemetryParts,
+    encrypt: bool,
+    max_cached: Option<usize>,
+) -> Result<(), String> {
     // TLS, API key and namespace from the environment / the CLI's profile; the address given.
     let mut options = ConnectOptions {
         address: address.to_string(),
@@ -67,20 +122,32 @@ async fn worker(address: &str, task_queue: &str, otlp: Option<&str>, encrypt: bo
     }
     let mut interceptor = None;
     if let Some(endpoint) = otlp {
-        let telemetry = Telemetry::builder()
-            .prometheus(([127, 0, 0, 1], 0).into())
-            .otlp_traces(endpoint)
-            .service_name("echo-worker-ironflow")
-            .build()
-            .map_err(|e| e.to_string())?;
-        let tracing = Arc::new(TracingInterceptor::new(telemetry.tracer()).always_create_workflow_spans());
-        options = options.telemetry(telemetry).interceptor(tracing.clone());
-        interceptor = Some(tracing);
+        let mut telemetry = Telemetry::builder().service_name("echo-worker-ironflow");
+        if parts.metrics {
+            telemetry = telemetry.prometheus(([127, 0, 0, 1], 0).into());
+        }
+        if parts.traces {
+            telemetry = telemetry.otlp_traces(endpoint);
+        }
+        let telemetry = telemetry.build().map_err(|e| e.to_string())?;
+        if parts.traces {
+            let tracing =
+                Arc::new(TracingInterceptor::new(telemetry.tracer()).always_create_workflow_spans());
+            options = options.interceptor(tracing.clone());
+            interceptor = Some(tracing);
+        }
+        options = options.telemetry(telemetry);
     }
     let client = Client::connect(options).await.map_err(|e| e.to_string())?;
     let mut builder = Worker::builder(&client, task_queue)
         .register_workflow::<EchoWorkflow>()
+        .register_workflow::<FanOutWorkflow>()
+        .register_workflow::<SequentialWorkflow>()
+        .register_workflow::<ParkedWorkflow>()
         .register_activity(Echo);
+    if let Some(n) = max_cached {
+        builder = builder.max_cached_workflows(n);
+    }
     if let Some(tracing) = interceptor {
         builder = builder.interceptor(tracing);
     }
@@ -98,7 +165,11 @@ async fn replay(histories: &Path) -> Result<(), String> {
         .map(|(i, h)| ReplayInput::new(format!("history-{i}"), h))
         .collect();
     let count = inputs.len();
-    let replayer = Replayer::new().register_workflow::<EchoWorkflow>();
+    let replayer = Replayer::new()
+        .register_workflow::<EchoWorkflow>()
+        .register_workflow::<FanOutWorkflow>()
+        .register_workflow::<SequentialWorkflow>()
+        .register_workflow::<ParkedWorkflow>();
     let start = Instant::now();
     let report = replayer.replay_all(inputs).await;
     let seconds = start.elapsed().as_secs_f64();
@@ -179,8 +250,10 @@ async fn main() -> ExitCode {
             address,
             task_queue,
             otlp,
+            parts,
             encrypt,
-        }) => worker(&address, &task_queue, otlp.as_deref(), encrypt).await,
+            max_cached,
+        }) => worker(&address, &task_queue, otlp.as_deref(), parts, encrypt, max_cached).await,
         Ok(WorkerCommand::Replay { histories }) => replay(&histories).await,
         Ok(WorkerCommand::Eager {
             address,

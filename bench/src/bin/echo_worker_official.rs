@@ -1,4 +1,4 @@
-//! The benchmark's echo workload on the official Temporal Rust SDK (`temporalio-sdk` 1.1.1),
+//! The benchmark's echo workload and cost-curve workflows (fan-out, sequential, parked) on the official Temporal Rust SDK (`temporalio-sdk` 1.1.1),
 //! written as its README and examples show, with default runtime and worker options.
 //!
 //! ```text
@@ -6,7 +6,9 @@
 //! echo-worker-official replay --histories histories.bin                 # prints a JSON ReplayResult
 //! ```
 
-use ironflow_bench::{ACTIVITY_TIMEOUT, READY_LINE, ReplayResult, WorkerCommand};
+use ironflow_bench::{
+    ACTIVITY_TIMEOUT, CURVE_PAYLOAD, PARKED_TIMER, READY_LINE, ReplayResult, WorkerCommand,
+};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -35,6 +37,61 @@ impl EchoWorkflow {
     }
 }
 
+/// `n` echo activities at once, [`ironflow_bench::FAN_OUT_CHUNK`] at a time.
+#[workflow]
+#[derive(Default)]
+pub struct FanOutWorkflow;
+
+#[workflow_methods]
+impl FanOutWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
+        let start = |_| {
+            ctx.execute_activity(
+                EchoActivities::echo,
+                CURVE_PAYLOAD.to_string(),
+                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
+            )
+        };
+        Ok(ironflow_bench::fan_out(n as usize, start, temporalio_sdk::workflows::join_all).await?)
+    }
+}
+
+/// `n` echo activities one after another.
+#[workflow]
+#[derive(Default)]
+pub struct SequentialWorkflow;
+
+#[workflow_methods]
+impl SequentialWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
+        for _ in 0..n {
+            ctx.execute_activity(
+                EchoActivities::echo,
+                CURVE_PAYLOAD.to_string(),
+                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
+            )
+            .await?;
+        }
+        Ok(n)
+    }
+}
+
+/// Parks on a one-day timer (the idle-cost measurement keeps thousands of these cached).
+#[workflow]
+#[derive(Default)]
+pub struct ParkedWorkflow;
+
+#[workflow_methods]
+impl ParkedWorkflow {
+    #[run]
+    pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<()> {
+        ctx.timer(PARKED_TIMER).await;
+        Ok(())
+    }
+}
+
 pub struct EchoActivities;
 
 #[activities]
@@ -55,7 +112,7 @@ fn url(address: &str) -> Result<url::Url, String> {
     url::Url::parse(&with_scheme).map_err(|e| format!("bad address `{address}`: {e}"))
 }
 
-async fn worker(address: &str, task_queue: &str) -> Result<(), String> {
+async fn worker(address: &str, task_queue: &str, max_cached: Option<usize>) -> Result<(), String> {
     let runtime = Runtime::from_current_tokio(Default::default()).map_err(|e| e.to_string())?;
     let connection = Connection::connect(ConnectionOptions::new(url(address)?).build())
         .await
@@ -64,7 +121,14 @@ async fn worker(address: &str, task_queue: &str) -> Result<(), String> {
     let options = WorkerOptions::new(task_queue)
         .register_workflow::<EchoWorkflow>()
         .map_err(|e| e.to_string())?
+        .register_workflow::<FanOutWorkflow>()
+        .map_err(|e| e.to_string())?
+        .register_workflow::<SequentialWorkflow>()
+        .map_err(|e| e.to_string())?
+        .register_workflow::<ParkedWorkflow>()
+        .map_err(|e| e.to_string())?
         .register_activities(EchoActivities)
+        .maybe_max_cached_workflows(max_cached)
         .build();
     let mut worker = Worker::new(&runtime, client, options).map_err(|e| e.to_string())?;
     println!("{READY_LINE}");
@@ -78,6 +142,12 @@ async fn replay(histories: &Path) -> Result<(), String> {
     let replayer = WorkflowReplayer::new(
         WorkflowReplayerOptions::new()
             .register_workflow::<EchoWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<FanOutWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<SequentialWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<ParkedWorkflow>()
             .map_err(|e| e.to_string())?
             .build(),
     )
@@ -103,7 +173,9 @@ async fn main() -> ExitCode {
             task_queue,
             otlp: None,
             encrypt: false,
-        }) => worker(&address, &task_queue).await,
+            max_cached,
+            ..
+        }) => worker(&address, &task_queue, max_cached).await,
         Ok(WorkerCommand::Worker { .. }) => {
             Err("--otlp, --encrypt: the official worker is only measured with neither".into())
         }
