@@ -88,7 +88,9 @@ struct Slot {
     waker: Option<Waker>,
     /// Creation order, so cancelling many commands emits their cancels deterministically.
     created: u64,
-    cancel: Option<Variant>,
+    /// Boxed: a command `Variant` is as large as Core's largest command (hundreds of bytes),
+    /// and every cached run keeps a slot per pending command.
+    cancel: Option<Box<Variant>>,
     cancelled_locally: Option<Resolution>,
     /// When `cancel` is a cancellation request sent on this slot's behalf: the slot's
     /// resolution once the server accepted the request.
@@ -184,7 +186,7 @@ impl RunState {
             resolution: None,
             waker: None,
             created: self.commands.created,
-            cancel: spec.cancel,
+            cancel: spec.cancel.map(Box::new),
             cancelled_locally: spec.cancelled_locally,
             on_cancel_accepted: None,
             scope,
@@ -231,7 +233,7 @@ impl RunState {
     /// Sets the command that cancels a pending slot (a child's result, once it started).
     pub(crate) fn set_cancel(&mut self, key: CommandKey, cancel: Variant) {
         if let Some(slot) = self.commands.pending.get_mut(&key) {
-            slot.cancel = Some(cancel);
+            slot.cancel = Some(Box::new(cancel));
         }
     }
 
@@ -245,7 +247,7 @@ impl RunState {
             return;
         }
         slot.cancel_sent = true;
-        let cancel = slot.cancel.take();
+        let cancel = slot.cancel.take().map(|c| *c);
         let on_cancel_accepted = slot.on_cancel_accepted.take();
         if let Some(local) = slot.cancelled_locally.take() {
             slot.resolution = Some(local);
@@ -278,7 +280,7 @@ impl RunState {
         resolution: Resolution,
     ) {
         if let Some(slot) = self.commands.pending.get_mut(&key) {
-            slot.cancel = Some(Variant::RequestCancelExternalWorkflowExecution(request));
+            slot.cancel = Some(Box::new(Variant::RequestCancelExternalWorkflowExecution(request)));
             slot.on_cancel_accepted = Some(resolution);
         }
     }
