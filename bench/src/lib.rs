@@ -225,6 +225,14 @@ pub struct TelemetryParts {
     pub metrics: bool,
 }
 
+impl TelemetryParts {
+    /// Traces and metrics on.
+    pub const BOTH: Self = Self {
+        traces: true,
+        metrics: true,
+    };
+}
+
 impl std::str::FromStr for TelemetryParts {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

@@ -189,7 +189,7 @@ fn settings(args: &Args) -> Result<Settings, String> {
         warmup: args.get("warmup", 20)?,
         replay_rounds: args.get("replay-rounds", 3)?,
         telemetry: args.get("telemetry", true)?,
-        telemetry_parts: args.get("telemetry-parts", "both".parse()?)?,
+        telemetry_parts: args.get("telemetry-parts", ironflow_bench::TelemetryParts::BOTH)?,
         encryption: args.get("encryption", true)?,
         eager: args.get("eager", 200)?,
         peers: args
@@ -951,7 +951,7 @@ async fn run(s: Settings) -> Result<(), String> {
         }
     }
     print_worker_table(&rows, s.rounds);
-    if s.telemetry && s.telemetry_parts != "both".parse()? {
+    if s.telemetry && s.telemetry_parts != ironflow_bench::TelemetryParts::BOTH {
         println!(
             "\n(The telemetry-on worker ran with traces {} and metrics {}: `--telemetry-parts`.)",
             if s.telemetry_parts.traces { "on" } else { "off" },

@@ -16,7 +16,21 @@ use temporalio_client::{Client, ClientOptions, Connection, ConnectionOptions, Wo
 use temporalio_macros::{activities, workflow, workflow_methods};
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
-use temporalio_sdk::{ActivityOptions, Runtime, Worker, WorkerOptions, WorkflowContext, WorkflowResult};
+use temporalio_sdk::{
+    ActivityExecutionError, ActivityOptions, Runtime, Worker, WorkerOptions, WorkflowContext, WorkflowResult,
+};
+
+/// The echo activity as every workflow here runs it (start-to-close 30 s, like Ironflow's).
+fn echo<W>(
+    ctx: &WorkflowContext<W>,
+    s: String,
+) -> impl std::future::Future<Output = Result<String, ActivityExecutionError>> {
+    ctx.execute_activity(
+        EchoActivities::echo,
+        s,
+        ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
+    )
+}
 
 #[workflow]
 #[derive(Default)]
@@ -26,14 +40,7 @@ pub struct EchoWorkflow;
 impl EchoWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, s: String) -> WorkflowResult<String> {
-        let out = ctx
-            .execute_activity(
-                EchoActivities::echo,
-                s,
-                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
-            )
-            .await?;
-        Ok(out)
+        Ok(echo(ctx, s).await?)
     }
 }
 
@@ -46,13 +53,7 @@ pub struct FanOutWorkflow;
 impl FanOutWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
-        let start = |_| {
-            ctx.execute_activity(
-                EchoActivities::echo,
-                CURVE_PAYLOAD.to_string(),
-                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
-            )
-        };
+        let start = |_| echo(ctx, CURVE_PAYLOAD.to_string());
         Ok(ironflow_bench::fan_out(n as usize, start, temporalio_sdk::workflows::join_all).await?)
     }
 }
@@ -67,12 +68,7 @@ impl SequentialWorkflow {
     #[run]
     pub async fn run(ctx: &mut WorkflowContext<Self>, n: u32) -> WorkflowResult<u32> {
         for _ in 0..n {
-            ctx.execute_activity(
-                EchoActivities::echo,
-                CURVE_PAYLOAD.to_string(),
-                ActivityOptions::start_to_close_timeout(ACTIVITY_TIMEOUT),
-            )
-            .await?;
+            echo(ctx, CURVE_PAYLOAD.to_string()).await?;
         }
         Ok(n)
     }
