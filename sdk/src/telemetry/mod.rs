@@ -31,6 +31,7 @@
 //! traces of Python and TypeScript clients and workers. The seed's `activity_duration_seconds`
 //! histogram is recorded by every worker (labels `activity_type`, `task_queue`, `outcome`).
 
+mod caching_meter;
 mod export;
 pub(crate) mod metrics;
 mod tracing_interceptor;
@@ -322,7 +323,7 @@ impl TelemetryBuilder {
                     })?;
                 prometheus_address = Some(started.bound_addr);
                 prometheus_server = Some(started.abort_handle);
-                Some(started.meter)
+                Some(Arc::new(caching_meter::CachingMeter::new(started.meter)))
             } else if let Some(endpoint) = &self.otlp_metrics {
                 let _on_exporter_runtime = runtime(&mut exporter_runtime, endpoint, "metrics")?.enter();
                 let otlp_error = |source: Box<dyn std::error::Error + Send + Sync>| TelemetryError::Otlp {
@@ -339,7 +340,7 @@ impl TelemetryBuilder {
                     .build();
                 let meter = temporalio_common::telemetry::build_otlp_metric_exporter(options)
                     .map_err(|e| otlp_error(e.into()))?;
-                Some(Arc::new(meter))
+                Some(Arc::new(caching_meter::CachingMeter::new(Arc::new(meter))))
             } else {
                 None
             };
