@@ -21,8 +21,9 @@
 //!
 //! With `--telemetry true` (the default) each round also runs the Ironflow worker with tracing
 //! and metrics on (C): spans of every workflow and activity exported over OTLP/gRPC to a
-//! receiver in this process, Core's and Ironflow's metrics on a Prometheus endpoint; the
-//! telemetry table gives the ratios on / off. With `--encryption true` (the default) a fourth
+//! receiver in this process, Core's and Ironflow's metrics on a Prometheus endpoint. It runs at
+//! the same time as a telemetry-off Ironflow worker, each on its own task queue with half the
+//! in-flight limit, and the telemetry table gives the ratios on / off of that pair. With `--encryption true` (the default) a fourth
 //! worker (D) and the client driving it encrypt every payload (`EncryptionCodec`); a codec table
 //! gives the codecs' throughput at 1 KiB and 1 MiB.
 //!
@@ -49,6 +50,9 @@ enum Sdk {
     /// The Ironflow worker with tracing (every workflow's and activity's spans exported over
     /// OTLP to this process) and metrics (Core's and Ironflow's, Prometheus endpoint) on.
     IronflowTelemetry,
+    /// The Ironflow worker with telemetry off, measured at the same time as
+    /// [`Sdk::IronflowTelemetry`] (see `measure_telemetry_pair`).
+    IronflowAlongside,
     /// The Ironflow worker (and the client driving it) encrypting every payload.
     IronflowEncrypted,
     /// The Python SDK (`temporalio`, on Core too) — `bench/peers/echo_worker.py`.
@@ -65,9 +69,18 @@ impl Sdk {
             Sdk::Ironflow => "ironflow",
             Sdk::Official => "official",
             Sdk::IronflowTelemetry => "ironflow+telemetry",
+            Sdk::IronflowAlongside => "ironflow (alongside)",
             Sdk::IronflowEncrypted => "ironflow+encryption",
             Sdk::Python => "python",
             Sdk::TypeScript => "typescript",
+        }
+    }
+
+    /// The name in task queues, workflow ids and log files.
+    fn tag(self) -> &'static str {
+        match self {
+            Sdk::IronflowAlongside => "ironflow-alongside",
+            _ => self.name(),
         }
     }
 
@@ -131,7 +144,9 @@ impl Sdk {
         let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ironflow-bench"));
         let sdk = match self {
             Sdk::Official => "official",
-            Sdk::Ironflow | Sdk::IronflowTelemetry | Sdk::IronflowEncrypted => "ironflow",
+            Sdk::Ironflow | Sdk::IronflowTelemetry | Sdk::IronflowAlongside | Sdk::IronflowEncrypted => {
+                "ironflow"
+            }
             Sdk::Python | Sdk::TypeScript => return self.peer_script().unwrap_or_default(),
         };
         exe.with_file_name(format!("echo-worker-{sdk}"))
@@ -379,7 +394,24 @@ struct Measured {
     spans: Option<u64>,
 }
 
-async fn measure(
+/// A worker started and warmed up, its counters read just before its measured batch.
+struct Started {
+    sdk: Sdk,
+    round: usize,
+    task_queue: String,
+    tag: String,
+    worker: WorkerProcess,
+    telemetry: Option<ironflow_bench::TelemetryParts>,
+    spans_at_start: u64,
+    worker_before: ProcStats,
+    server_before: Option<ProcStats>,
+    /// Private memory has no kernel-kept peak: sampled while the batch runs.
+    peak_anon: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    sampler: tokio::task::JoinHandle<()>,
+}
+
+/// Starts `sdk`'s worker on a task queue of its own and runs its warm-up workflows.
+async fn start_measured(
     s: &Settings,
     client: &Client,
     address: &str,
@@ -387,10 +419,11 @@ async fn measure(
     sdk: Sdk,
     round: usize,
     sink: &OtlpSink,
-) -> Result<(Measured, Vec<String>), String> {
-    let tag = format!("{}-r{round}-{}", sdk.name(), std::process::id());
+) -> Result<Started, String> {
+    let tag = format!("{}-r{round}-{}", sdk.tag(), std::process::id());
     let task_queue = format!("bench-{tag}");
-    let otlp = (sdk == Sdk::IronflowTelemetry).then_some((sink.endpoint.as_str(), s.telemetry_parts));
+    let telemetry = (sdk == Sdk::IronflowTelemetry).then_some(s.telemetry_parts);
+    let otlp = telemetry.map(|parts| (sink.endpoint.as_str(), parts));
     let spans_at_start = sink.spans();
     let worker = WorkerProcess::start(
         sdk,
@@ -419,7 +452,6 @@ async fn measure(
     }
     let server_before = server_pid.map(proc_stats).transpose()?;
     let worker_before = proc_stats(worker.pid())?;
-    // Private memory has no kernel-kept peak: sample it while the batch runs.
     let pid = worker.pid();
     let peak_anon = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(worker_before.anon_rss_kib));
     let sampler = {
@@ -431,59 +463,123 @@ async fn measure(
             }
         })
     };
-    let batch = run_batch(
-        client,
-        &task_queue,
-        &format!("wf-{tag}"),
-        s.n,
-        s.in_flight,
-        &payload,
-    )
-    .await;
-    sampler.abort();
+    Ok(Started {
+        sdk,
+        round,
+        task_queue,
+        tag,
+        worker,
+        telemetry,
+        spans_at_start,
+        worker_before,
+        server_before,
+        peak_anon,
+        sampler,
+    })
+}
+
+/// The measured batch of a started worker, `in_flight` workflows open at most.
+async fn measured_batch(s: &Settings, client: &Client, started: &Started, in_flight: usize) -> Batch {
+    let payload = "x".repeat(s.payload);
+    let prefix = format!("wf-{}", started.tag);
+    run_batch(client, &started.task_queue, &prefix, s.n, in_flight, &payload).await
+}
+
+/// Reads the worker's counters after its batch (for the telemetry-on worker, once the batch's
+/// spans have been exported) and stops it.
+async fn finish_measured(
+    s: &Settings,
+    started: Started,
+    batch: Batch,
+    server_pid: Option<u32>,
+    sink: &OtlpSink,
+) -> Result<(Measured, Vec<String>), String> {
+    started.sampler.abort();
     let mut spans = None;
-    if otlp.is_some_and(|(_, parts)| parts.traces) {
+    if started.telemetry.is_some_and(|parts| parts.traces) {
         // The exporter sends batches every 5 s: wait for the batch's spans (RunWorkflow,
         // StartActivity, RunActivity, CompleteWorkflow per workflow), so their export is part
         // of the CPU measured.
         let expected = SPANS_PER_WORKFLOW * (s.warmup + s.n) as u64;
         let deadline = Instant::now() + Duration::from_secs(15);
-        while sink.spans() - spans_at_start < expected && Instant::now() < deadline {
+        while sink.spans() - started.spans_at_start < expected && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        spans = Some(sink.spans() - spans_at_start);
+        spans = Some(sink.spans() - started.spans_at_start);
     }
-    let worker_after = proc_stats(worker.pid())?;
+    let worker_after = proc_stats(started.worker.pid())?;
     let server_after = server_pid.map(proc_stats).transpose()?;
-    drop(worker);
+    drop(started.worker);
     if let Some(e) = &batch.first_error {
         eprintln!(
-            "  {} round {round}: {} error(s), first: {e}",
-            sdk.name(),
+            "  {} round {}: {} error(s), first: {e}",
+            started.sdk.name(),
+            started.round,
             batch.errors
         );
     }
-    let cpu = |before: Option<ProcStats>, after: Option<ProcStats>| match (before, after) {
+    let server_cpu_s = match (started.server_before, server_after) {
         (Some(b), Some(a)) => a.cpu_seconds - b.cpu_seconds,
         _ => f64::NAN,
     };
     let m = Measured {
-        sdk,
-        round,
+        sdk: started.sdk,
+        round: started.round,
         wf_per_s: batch.latencies.len() as f64 / batch.seconds,
         p50_ms: percentile(&batch.latencies, 50.0),
         p99_ms: percentile(&batch.latencies, 99.0),
-        worker_cpu_s: worker_after.cpu_seconds - worker_before.cpu_seconds,
+        worker_cpu_s: worker_after.cpu_seconds - started.worker_before.cpu_seconds,
         worker_peak_rss_mib: worker_after.peak_rss_kib as f64 / 1024.0,
-        worker_peak_anon_mib: peak_anon
+        worker_peak_anon_mib: started
+            .peak_anon
             .load(std::sync::atomic::Ordering::Relaxed)
             .max(worker_after.anon_rss_kib) as f64
             / 1024.0,
-        server_cpu_s: cpu(server_before, server_after),
+        server_cpu_s,
         errors: batch.errors,
         spans,
     };
     Ok((m, batch.workflow_ids))
+}
+
+/// One worker alone: started, warmed up, one batch of `n` workflows.
+async fn measure(
+    s: &Settings,
+    client: &Client,
+    address: &str,
+    server_pid: Option<u32>,
+    sdk: Sdk,
+    round: usize,
+    sink: &OtlpSink,
+) -> Result<(Measured, Vec<String>), String> {
+    let started = start_measured(s, client, address, server_pid, sdk, round, sink).await?;
+    let batch = measured_batch(s, client, &started, s.in_flight).await;
+    finish_measured(s, started, batch, server_pid, sink).await
+}
+
+/// The telemetry-on worker and a telemetry-off one measured side by side, over the same
+/// seconds: both batches run at once, each with half the in-flight limit, so a machine whose
+/// speed drifts between one batch and the next (a shared VM's does, by ±10 %) slows both alike
+/// and the on/off ratio measures telemetry, not the drift. The server's CPU is shared, so it is
+/// not reported for these two.
+async fn measure_telemetry_pair(
+    s: &Settings,
+    client: &Client,
+    address: &str,
+    round: usize,
+    sink: &OtlpSink,
+) -> Result<[Measured; 2], String> {
+    let off = start_measured(s, client, address, None, Sdk::IronflowAlongside, round, sink).await?;
+    let on = start_measured(s, client, address, None, Sdk::IronflowTelemetry, round, sink).await?;
+    let in_flight = (s.in_flight / 2).max(1);
+    let (off_batch, on_batch) = tokio::join!(
+        measured_batch(s, client, &off, in_flight),
+        measured_batch(s, client, &on, in_flight)
+    );
+    // The off worker's counters first: the on worker's wait for its spans' export is its own.
+    let (off, _) = finish_measured(s, off, off_batch, None, sink).await?;
+    let (on, _) = finish_measured(s, on, on_batch, None, sink).await?;
+    Ok([on, off])
 }
 
 fn replay_once(sdk: Sdk, histories: &Path) -> Result<ReplayResult, String> {
@@ -598,7 +694,9 @@ fn print_worker_table(rows: &[Measured], rounds: usize) {
         println!(
             "On: every workflow's and activity's spans exported over OTLP/gRPC to a receiver in the \
              benchmark process ({SPANS_PER_WORKFLOW} per workflow; received per round, warm-up \
-             included: {}), Core's and Ironflow's metrics recorded for a Prometheus endpoint.\n",
+             included: {}), Core's and Ironflow's metrics recorded for a Prometheus endpoint. Off: \
+             the same worker without them. The two run their batches at the same time, each with \
+             half the in-flight limit, so both see the same machine.\n",
             spans.join(", ")
         );
         let overhead: [Metric; 5] = [
@@ -608,7 +706,7 @@ fn print_worker_table(rows: &[Measured], rounds: usize) {
             ("worker peak RSS", |m| m.worker_peak_rss_mib, ""),
             ("worker peak private memory", |m| m.worker_peak_anon_mib, ""),
         ];
-        print_ratios(rows, Sdk::IronflowTelemetry, Sdk::Ironflow, &overhead);
+        print_ratios(rows, Sdk::IronflowTelemetry, Sdk::IronflowAlongside, &overhead);
     }
     if rows.iter().any(|m| m.sdk == Sdk::IronflowEncrypted) {
         println!(
@@ -933,6 +1031,29 @@ async fn run(s: Settings) -> Result<(), String> {
     let mut recorded: Option<Vec<String>> = None;
     for round in 1..=s.rounds {
         for &sdk in &measured {
+            let report = |m: &Measured| {
+                eprintln!(
+                    "  {}: {:.1} wf/s, p99 {:.0} ms, worker CPU {:.2} s, RSS {:.1} MiB",
+                    m.sdk.name(),
+                    m.wf_per_s,
+                    m.p99_ms,
+                    m.worker_cpu_s,
+                    m.worker_peak_rss_mib
+                )
+            };
+            if sdk == Sdk::IronflowTelemetry {
+                eprintln!(
+                    "round {round}/{}: {} and {} workers at once ...",
+                    s.rounds,
+                    sdk.name(),
+                    Sdk::IronflowAlongside.name()
+                );
+                for m in measure_telemetry_pair(&s, &client, &address, round, &sink).await? {
+                    report(&m);
+                    rows.push(m);
+                }
+                continue;
+            }
             eprintln!("round {round}/{}: {} worker ...", s.rounds, sdk.name());
             let driver = if sdk == Sdk::IronflowEncrypted {
                 &encrypting_client
@@ -940,10 +1061,7 @@ async fn run(s: Settings) -> Result<(), String> {
                 &client
             };
             let (m, ids) = measure(&s, driver, &address, server_pid, sdk, round, &sink).await?;
-            eprintln!(
-                "  {:.1} wf/s, p99 {:.0} ms, worker CPU {:.2} s, RSS {:.1} MiB",
-                m.wf_per_s, m.p99_ms, m.worker_cpu_s, m.worker_peak_rss_mib
-            );
+            report(&m);
             if sdk == Sdk::Official && recorded.is_none() {
                 recorded = Some(ids);
             }
