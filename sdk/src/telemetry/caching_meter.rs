@@ -313,36 +313,38 @@ mod tests {
         pairs.join(",")
     }
 
-    struct FakeCounter(String, Arc<Recording>);
+    /// An instrument of the fake meter: binding counts, and names the series.
+    struct FakeInstrument(String, Arc<Recording>);
     struct FakeSeries(String, Arc<Recording>);
 
-    impl MetricAttributable<Box<dyn CounterBase>> for FakeCounter {
+    impl FakeInstrument {
+        fn bind(&self, attributes: &MetricAttributes) -> FakeSeries {
+            self.1.binds.fetch_add(1, Ordering::SeqCst);
+            FakeSeries(format!("{}{{{}}}", self.0, labels(attributes)), self.1.clone())
+        }
+    }
+
+    impl MetricAttributable<Box<dyn CounterBase>> for FakeInstrument {
         fn with_attributes(
             &self,
             attributes: &MetricAttributes,
         ) -> Result<Box<dyn CounterBase>, Box<dyn std::error::Error>> {
-            self.1.binds.fetch_add(1, Ordering::SeqCst);
-            let series = format!("{}{{{}}}", self.0, labels(attributes));
-            Ok(Box::new(FakeSeries(series, self.1.clone())))
+            Ok(Box::new(self.bind(attributes)))
+        }
+    }
+
+    impl MetricAttributable<Box<dyn GaugeBase>> for FakeInstrument {
+        fn with_attributes(
+            &self,
+            attributes: &MetricAttributes,
+        ) -> Result<Box<dyn GaugeBase>, Box<dyn std::error::Error>> {
+            Ok(Box::new(self.bind(attributes)))
         }
     }
 
     impl CounterBase for FakeSeries {
         fn adds(&self, value: u64) {
             *self.1.series.lock().unwrap().entry(self.0.clone()).or_default() += value;
-        }
-    }
-
-    struct FakeGauge(String, Arc<Recording>);
-
-    impl MetricAttributable<Box<dyn GaugeBase>> for FakeGauge {
-        fn with_attributes(
-            &self,
-            attributes: &MetricAttributes,
-        ) -> Result<Box<dyn GaugeBase>, Box<dyn std::error::Error>> {
-            self.1.binds.fetch_add(1, Ordering::SeqCst);
-            let series = format!("{}{{{}}}", self.0, labels(attributes));
-            Ok(Box::new(FakeSeries(series, self.1.clone())))
         }
     }
 
@@ -365,7 +367,7 @@ mod tests {
             MetricAttributes::NoOp(Arc::new(all))
         }
         fn counter(&self, params: MetricParameters) -> Counter {
-            Counter::new(Arc::new(FakeCounter(params.name.to_string(), self.0.clone())))
+            Counter::new(Arc::new(FakeInstrument(params.name.to_string(), self.0.clone())))
         }
         fn histogram(&self, _: MetricParameters) -> Histogram {
             unimplemented!("not used by these tests")
@@ -377,7 +379,7 @@ mod tests {
             unimplemented!("not used by these tests")
         }
         fn gauge(&self, params: MetricParameters) -> Gauge {
-            Gauge::new(Arc::new(FakeGauge(params.name.to_string(), self.0.clone())))
+            Gauge::new(Arc::new(FakeInstrument(params.name.to_string(), self.0.clone())))
         }
         fn gauge_f64(&self, _: MetricParameters) -> GaugeF64 {
             unimplemented!("not used by these tests")
