@@ -569,8 +569,10 @@ async fn measure_telemetry_pair(
     round: usize,
     sink: &OtlpSink,
 ) -> Result<[Measured; 2], String> {
-    let off = start_measured(s, client, address, None, Sdk::IronflowAlongside, round, sink).await?;
+    let mut off = start_measured(s, client, address, None, Sdk::IronflowAlongside, round, sink).await?;
     let on = start_measured(s, client, address, None, Sdk::IronflowTelemetry, round, sink).await?;
+    // The off worker idled while the on worker started and warmed up: count from here.
+    off.worker_before = proc_stats(off.worker.pid())?;
     let in_flight = (s.in_flight / 2).max(1);
     let (off_batch, on_batch) = tokio::join!(
         measured_batch(s, client, &off, in_flight),

@@ -101,6 +101,17 @@ impl Workflow for ParkedWorkflow {
     }
 }
 
+/// Registers the benchmark's four workflow types on a worker or replayer builder.
+macro_rules! register_workflows {
+    ($builder:expr) => {
+        $builder
+            .register_workflow::<EchoWorkflow>()
+            .register_workflow::<FanOutWorkflow>()
+            .register_workflow::<SequentialWorkflow>()
+            .register_workflow::<ParkedWorkflow>()
+    };
+}
+
 /// The worker; with `otlp`, as a user turns telemetry on: every workflow's and activity's spans
 /// exported there (workflow spans recorded even though the benchmark's client sends no trace
 /// context), Core's and Ironflow's metrics on a Prometheus endpoint.
@@ -139,12 +150,7 @@ async fn worker(
         options = options.telemetry(telemetry);
     }
     let client = Client::connect(options).await.map_err(|e| e.to_string())?;
-    let mut builder = Worker::builder(&client, task_queue)
-        .register_workflow::<EchoWorkflow>()
-        .register_workflow::<FanOutWorkflow>()
-        .register_workflow::<SequentialWorkflow>()
-        .register_workflow::<ParkedWorkflow>()
-        .register_activity(Echo);
+    let mut builder = register_workflows!(Worker::builder(&client, task_queue)).register_activity(Echo);
     if let Some(n) = max_cached {
         builder = builder.max_cached_workflows(n);
     }
@@ -165,11 +171,7 @@ async fn replay(histories: &Path) -> Result<(), String> {
         .map(|(i, h)| ReplayInput::new(format!("history-{i}"), h))
         .collect();
     let count = inputs.len();
-    let replayer = Replayer::new()
-        .register_workflow::<EchoWorkflow>()
-        .register_workflow::<FanOutWorkflow>()
-        .register_workflow::<SequentialWorkflow>()
-        .register_workflow::<ParkedWorkflow>();
+    let replayer = register_workflows!(Replayer::new());
     let start = Instant::now();
     let report = replayer.replay_all(inputs).await;
     let seconds = start.elapsed().as_secs_f64();

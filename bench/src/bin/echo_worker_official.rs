@@ -108,21 +108,28 @@ fn url(address: &str) -> Result<url::Url, String> {
     url::Url::parse(&with_scheme).map_err(|e| format!("bad address `{address}`: {e}"))
 }
 
+/// Registers the benchmark's four workflow types on worker or replayer options.
+macro_rules! register_workflows {
+    ($options:expr) => {
+        $options
+            .register_workflow::<EchoWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<FanOutWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<SequentialWorkflow>()
+            .map_err(|e| e.to_string())?
+            .register_workflow::<ParkedWorkflow>()
+            .map_err(|e| e.to_string())?
+    };
+}
+
 async fn worker(address: &str, task_queue: &str, max_cached: Option<usize>) -> Result<(), String> {
     let runtime = Runtime::from_current_tokio(Default::default()).map_err(|e| e.to_string())?;
     let connection = Connection::connect(ConnectionOptions::new(url(address)?).build())
         .await
         .map_err(|e| e.to_string())?;
     let client = Client::new(connection, ClientOptions::new("default").build()).map_err(|e| e.to_string())?;
-    let options = WorkerOptions::new(task_queue)
-        .register_workflow::<EchoWorkflow>()
-        .map_err(|e| e.to_string())?
-        .register_workflow::<FanOutWorkflow>()
-        .map_err(|e| e.to_string())?
-        .register_workflow::<SequentialWorkflow>()
-        .map_err(|e| e.to_string())?
-        .register_workflow::<ParkedWorkflow>()
-        .map_err(|e| e.to_string())?
+    let options = register_workflows!(WorkerOptions::new(task_queue))
         .register_activities(EchoActivities)
         .maybe_max_cached_workflows(max_cached)
         .build();
@@ -135,19 +142,8 @@ async fn replay(histories: &Path) -> Result<(), String> {
     let histories = ironflow_bench::read_histories(histories)?;
     let events = ironflow_bench::event_count(&histories);
     let count = histories.len();
-    let replayer = WorkflowReplayer::new(
-        WorkflowReplayerOptions::new()
-            .register_workflow::<EchoWorkflow>()
-            .map_err(|e| e.to_string())?
-            .register_workflow::<FanOutWorkflow>()
-            .map_err(|e| e.to_string())?
-            .register_workflow::<SequentialWorkflow>()
-            .map_err(|e| e.to_string())?
-            .register_workflow::<ParkedWorkflow>()
-            .map_err(|e| e.to_string())?
-            .build(),
-    )
-    .map_err(|e| e.to_string())?;
+    let replayer = WorkflowReplayer::new(register_workflows!(WorkflowReplayerOptions::new()).build())
+        .map_err(|e| e.to_string())?;
     let start = Instant::now();
     let results = replayer
         .replay_workflows(histories.into_iter().map(WorkflowHistory::from))

@@ -94,13 +94,13 @@ impl std::fmt::Debug for Interner {
 
 impl Interner {
     /// The set made by extending `base` (`None`: a new set) with `attribs`, interned: found, or
-    /// made now by `make` (given the wrapped meter's base attributes). Its view is returned; past
+    /// made now by `make` (by the wrapped meter). Its view is returned; past
     /// the cap, the wrapped meter's attributes themselves.
     fn intern(
         &self,
         base: Option<(usize, &Interned)>,
         attribs: NewAttributes,
-        make: impl FnOnce(Option<MetricAttributes>, NewAttributes) -> MetricAttributes,
+        make: impl FnOnce(NewAttributes) -> MetricAttributes,
     ) -> MetricAttributes {
         let base_id = base.map_or(0, |(id, _)| id);
         let kvs = attribs.attributes.as_slice();
@@ -120,7 +120,7 @@ impl Interner {
         for kv in kvs {
             view.insert(kv.key.clone(), kv.value.to_string());
         }
-        let real = make(base.map(|(_, b)| b.real.clone()), attribs);
+        let real = make(attribs);
         let mut table = self.0.write().unwrap_or_else(|e| e.into_inner());
         if let Some((_, existing)) = table
             .requests
@@ -241,18 +241,15 @@ cached_instrument!(UpDownCounter, UpDownCounterBase, adds, i64);
 impl CoreMeter for CachingMeter {
     fn new_attributes(&self, attribs: NewAttributes) -> MetricAttributes {
         self.interner
-            .intern(None, attribs, |_, attribs| self.inner.new_attributes(attribs))
+            .intern(None, attribs, |attribs| self.inner.new_attributes(attribs))
     }
 
     fn extend_attributes(&self, existing: MetricAttributes, attribs: NewAttributes) -> MetricAttributes {
         let base = identity(&existing).and_then(|id| Some((id, self.interner.by_view(id)?)));
         match base {
-            Some((id, interned)) => self
-                .interner
-                .intern(Some((id, &interned)), attribs, |real, attribs| match real {
-                    Some(real) => self.inner.extend_attributes(real, attribs),
-                    None => self.inner.new_attributes(attribs),
-                }),
+            Some((id, interned)) => self.interner.intern(Some((id, &interned)), attribs, |attribs| {
+                self.inner.extend_attributes(interned.real.clone(), attribs)
+            }),
             // The wrapped meter's own attributes (past the cap).
             None => self.inner.extend_attributes(existing, attribs),
         }
