@@ -141,9 +141,11 @@ impl Versions {
     }
 
     async fn propagated(&self, client: &Client) -> Result<(), String> {
+        // The server propagates routing to the task queue's partitions in the background; on a
+        // loaded 2-CPU machine that took over 30 s once (CI, 2026-11-29).
         wait_for(
             "the routing change to propagate",
-            Duration::from_secs(30),
+            Duration::from_secs(60),
             || async {
                 client
                     .describe_worker_deployment(&self.deployment)
